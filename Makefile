@@ -1,0 +1,51 @@
+# riec-plan: `make run` for a local server with the 2024 plan, `make test` for the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: run test lint format bench setup migrate load demo-users check clean
+
+$(BIN)/activate:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is nodig ($(PYTHON) niet gevonden)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+setup: $(VENV)/.installed
+
+migrate: setup
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+
+load: migrate
+	DJANGO_DEBUG=true $(PY) manage.py loaddata jaarplan_2024
+
+demo-users: load
+	DJANGO_DEBUG=true $(PY) manage.py create_demo_users
+
+run: demo-users
+	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: setup
+	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py check
+
+test: setup lint check
+	$(BIN)/pytest
+
+bench: setup
+	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

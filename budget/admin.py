@@ -1,0 +1,1 @@
+"""Admin screens: see issue #2."""

@@ -1,0 +1,608 @@
+"""The strategy and its yearly plans: goals, programme lines, sections, actions and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+PERCENTAGE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+QUARTER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
+
+
+class StrategyManager(models.Manager["Strategy"]):
+    def get_by_natural_key(self, name: str) -> Strategy:
+        return self.get(name=name)
+
+
+class Strategy(models.Model):
+    name = models.CharField(_("naam"), max_length=200, unique=True)
+    subtitle = models.CharField(_("titel"), max_length=200, blank=True)
+    start_year = models.PositiveSmallIntegerField(_("beginjaar"))
+    end_year = models.PositiveSmallIntegerField(_("eindjaar"))
+
+    objects = StrategyManager()
+
+    class Meta:
+        verbose_name = _("meerjarenstrategie")
+        verbose_name_plural = _("meerjarenstrategieën")
+        ordering = ["start_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_year__gte=models.F("start_year")),
+                name="strategy_period_not_reversed",
+                violation_error_message=_("Het eindjaar ligt voor het beginjaar."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+class GoalManager(models.Manager["Goal"]):
+    def get_by_natural_key(self, strategy_name: str, number: int) -> Goal:
+        return self.get(strategy__name=strategy_name, number=number)
+
+
+class Goal(models.Model):
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="goals", verbose_name=_("strategie"))
+    number = models.PositiveSmallIntegerField(_("nummer"), validators=[MinValueValidator(1)])
+    title = models.CharField(_("doel"), max_length=300)
+    short_title = models.CharField(_("korte titel"), max_length=120)
+
+    objects = GoalManager()
+
+    class Meta:
+        verbose_name = _("doel")
+        verbose_name_plural = _("doelen")
+        ordering = ["strategy", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["strategy", "number"],
+                name="goal_number_unique_per_strategy",
+                violation_error_message=_("Deze strategie heeft al een doel met dit nummer."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Doel {self.number}: {self.short_title}"
+
+    def natural_key(self) -> tuple[Any, ...]:
+        return (*self.strategy.natural_key(), self.number)
+
+    natural_key.dependencies = ["strategy.strategy"]  # type: ignore[attr-defined]
+
+
+class ProgrammeLineManager(models.Manager["ProgrammeLine"]):
+    def get_by_natural_key(self, strategy_name: str, number: int) -> ProgrammeLine:
+        return self.get(strategy__name=strategy_name, number=number)
+
+
+class ProgrammeLine(models.Model):
+    """A line of the reinforcement programme; lines 1-3 follow the goals, line 4 is management."""
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="lines", verbose_name=_("strategie"))
+    number = models.PositiveSmallIntegerField(_("nummer"), validators=[MinValueValidator(1)])
+    title = models.CharField(_("titel"), max_length=300)
+    goal = models.ForeignKey(
+        Goal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("doel"),
+        help_text=_("Leeg voor een lijn die bij geen doel hoort, zoals programmamanagement."),
+    )
+
+    objects = ProgrammeLineManager()
+
+    class Meta:
+        verbose_name = _("lijn")
+        verbose_name_plural = _("lijnen")
+        ordering = ["strategy", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["strategy", "number"],
+                name="line_number_unique_per_strategy",
+                violation_error_message=_("Deze strategie heeft al een lijn met dit nummer."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Lijn {self.number}: {self.title}"
+
+    def natural_key(self) -> tuple[Any, ...]:
+        return (*self.strategy.natural_key(), self.number)
+
+    natural_key.dependencies = ["strategy.strategy", "strategy.goal"]  # type: ignore[attr-defined]
+
+    def clean(self) -> None:
+        if self.goal_id and self.strategy_id and self.goal.strategy_id != self.strategy_id:
+            raise ValidationError({"goal": _("Het doel hoort bij een andere strategie.")})
+
+
+class AnnualPlanManager(models.Manager["AnnualPlan"]):
+    def get_by_natural_key(self, year: int) -> AnnualPlan:
+        return self.get(year=year)
+
+
+class AnnualPlan(models.Model):
+    class Status(models.TextChoices):
+        CONCEPT = "concept", _("concept")
+        ADOPTED = "vastgesteld", _("vastgesteld")
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, related_name="plans", verbose_name=_("strategie"))
+    # The year identifies a plan everywhere (/jaarplan/2024/), so it is unique across strategies.
+    year = models.PositiveSmallIntegerField(
+        _("jaar"),
+        unique=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        error_messages={"unique": _("Er bestaat al een jaarplan voor dit jaar.")},
+    )
+    title = models.CharField(_("titel"), max_length=200)
+    organisation = models.CharField(_("organisatie"), max_length=200, default="RIEC Oost-Nederland")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CONCEPT)
+    adopted_on = models.DateField(_("vastgesteld op"), null=True, blank=True)
+    foreword_salutation = models.CharField(_("aanhef voorwoord"), max_length=200, blank=True)
+    foreword = models.TextField(_("voorwoord"), blank=True, help_text=_("Markdown."))
+    foreword_signatory = models.CharField(_("ondertekend door"), max_length=200, blank=True)
+    foreword_signatory_role = models.CharField(_("functie ondertekenaar"), max_length=200, blank=True)
+    reading_guide = models.TextField(_("leeswijzer"), blank=True, help_text=_("Markdown."))
+    price_compensation = models.DecimalField(
+        _("loon- en prijscompensatie (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=PERCENTAGE_VALIDATORS,
+    )
+
+    objects = AnnualPlanManager()
+
+    class Meta:
+        verbose_name = _("jaarplan")
+        verbose_name_plural = _("jaarplannen")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_compensation__gte=0) & Q(price_compensation__lte=100),
+                name="plan_price_compensation_percentage",
+                violation_error_message=_("Een percentage ligt tussen 0 en 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="concept") | Q(adopted_on__isnull=False),
+                name="plan_adopted_has_date",
+                violation_error_message=_("Een vastgesteld jaarplan heeft een vaststellingsdatum."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Jaarplan {self.year}"
+
+    def natural_key(self) -> tuple[int]:
+        return (self.year,)
+
+    natural_key.dependencies = ["strategy.strategy"]  # type: ignore[attr-defined]
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.strategy_id and self.year is not None:
+            strategy = self.strategy
+            # A plan may prepare the year after the strategy ends (the strategy is re-examined then).
+            if not strategy.start_year <= self.year <= strategy.end_year + 1:
+                errors["year"] = _(
+                    "Het jaar %(year)s valt buiten de looptijd van %(strategy)s (%(start)s-%(end)s)."
+                ) % {
+                    "year": self.year,
+                    "strategy": strategy,
+                    "start": strategy.start_year,
+                    "end": strategy.end_year,
+                }
+        if self.status == self.Status.ADOPTED and not self.adopted_on:
+            errors["adopted_on"] = _("Een vastgesteld jaarplan heeft een vaststellingsdatum.")
+        if errors:
+            raise ValidationError(errors)
+
+    def numbered_sections(self) -> list[PlanSection]:
+        return PlanSection.objects.numbered(self.sections.all())
+
+
+class PlanSectionQuerySet(models.QuerySet["PlanSection"]):
+    def numbered(self, sections: Iterable[PlanSection] | None = None) -> list[PlanSection]:
+        """Return the sections in document order, each with `.number` ("1.2.3") and `.depth` set.
+
+        Numbers come from the position among siblings, so reordering renumbers everything and
+        no number is ever stored.
+        """
+        items = list(self if sections is None else sections)
+        children: dict[int | None, list[PlanSection]] = {}
+        for section in items:
+            children.setdefault(section.parent_id, []).append(section)
+        for siblings in children.values():
+            siblings.sort(key=lambda s: (s.order, s.pk or 0))
+        ordered: list[PlanSection] = []
+
+        def walk(parent_id: int | None, prefix: str, depth: int) -> None:
+            for position, section in enumerate(children.get(parent_id, []), start=1):
+                section.number = f"{prefix}{position}"
+                section.depth = depth
+                ordered.append(section)
+                walk(section.pk, f"{section.number}.", depth + 1)
+
+        walk(None, "", 1)
+        return ordered
+
+
+class PlanSectionManager(models.Manager["PlanSection"]):
+    def get_queryset(self) -> PlanSectionQuerySet:
+        return PlanSectionQuerySet(self.model, using=self._db)
+
+    def numbered(self, sections: Iterable[PlanSection]) -> list[PlanSection]:
+        return self.get_queryset().numbered(sections)
+
+    def get_by_natural_key(self, year: int, slug: str) -> PlanSection:
+        return self.get(plan__year=year, slug=slug)
+
+
+class PlanSection(models.Model):
+    """A numbered chapter or paragraph of a plan; its number is derived from its place."""
+
+    class Table(models.TextChoices):
+        """A table the report prints from data at the end of the section."""
+
+        NONE = "", _("geen")
+        COSTS = "kosten", _("kosten (wat kost het?)")
+        FUNDING = "dekking", _("dekking (waar wordt dit van betaald?)")
+        ALLOCATIONS = "meerjarenraming", _("meerjarenraming versterkingsprogramma")
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="sections", verbose_name=_("jaarplan"))
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("onderdeel van"),
+    )
+    order = models.PositiveIntegerField(_("volgorde"))
+    slug = models.SlugField(
+        _("kenmerk"),
+        max_length=80,
+        help_text=_("Vaste sleutel binnen het jaarplan, gebruikt in links en bij importeren."),
+    )
+    title = models.CharField(_("titel"), max_length=300)
+    body = models.TextField(_("tekst"), blank=True, help_text=_("Markdown: lijsten en vet blijven behouden."))
+    goal = models.ForeignKey(
+        Goal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sections",
+        verbose_name=_("doel"),
+        help_text=_("Toont het doel van de meerjarenstrategie boven de tekst."),
+    )
+    programme_line = models.ForeignKey(
+        ProgrammeLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sections",
+        verbose_name=_("lijn"),
+    )
+    table = models.CharField(
+        _("tabel"),
+        max_length=20,
+        choices=Table.choices,
+        default=Table.NONE,
+        blank=True,
+        help_text=_("Een begrotingstabel die na de tekst wordt afgedrukt."),
+    )
+
+    objects = PlanSectionManager()
+
+    class Meta:
+        verbose_name = _("paragraaf")
+        verbose_name_plural = _("paragrafen")
+        ordering = ["plan", "parent_id", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "slug"],
+                name="section_slug_unique_per_plan",
+                violation_error_message=_("Dit jaarplan heeft al een paragraaf met dit kenmerk."),
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "order"],
+                condition=Q(parent__isnull=False),
+                name="section_order_unique_per_parent",
+                violation_error_message=_("Er staat al een paragraaf op deze plaats."),
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "order"],
+                condition=Q(parent__isnull=True),
+                name="chapter_order_unique_per_plan",
+                violation_error_message=_("Er staat al een hoofdstuk op deze plaats."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def natural_key(self) -> tuple[Any, ...]:
+        return (*self.plan.natural_key(), self.slug)
+
+    natural_key.dependencies = ["strategy.annualplan"]  # type: ignore[attr-defined]
+
+    @property
+    def number(self) -> str:
+        """The derived number; set in bulk by `PlanSection.objects.numbered()`."""
+        cached = self.__dict__.get("_number")
+        if cached is None:
+            sections = self.plan.sections.only("pk", "parent_id", "order")
+            numbers = {s.pk: s.number for s in PlanSection.objects.numbered(sections)}
+            cached = numbers.get(self.pk, "")
+            self.__dict__["_number"] = cached
+        return cached
+
+    @number.setter
+    def number(self, value: str) -> None:
+        self.__dict__["_number"] = value
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.parent_id:
+            if self.parent.plan_id != self.plan_id:
+                errors["parent"] = _("Het bovenliggende onderdeel hoort bij een ander jaarplan.")
+            ancestor: PlanSection | None = self.parent
+            while ancestor is not None:
+                if self.pk and ancestor.pk == self.pk:
+                    errors["parent"] = _("Een paragraaf kan niet onder zichzelf vallen.")
+                    break
+                ancestor = ancestor.parent
+        plan = self.plan if self.plan_id else None
+        for field in ("goal", "programme_line"):
+            related = getattr(self, field)
+            if plan and related is not None and related.strategy_id != plan.strategy_id:
+                errors[field] = _("Dit hoort bij een andere strategie dan het jaarplan.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ActionQuerySet(models.QuerySet["Action"]):
+    def with_latest_update(self) -> ActionQuerySet:
+        return self.prefetch_related(
+            models.Prefetch(
+                "updates",
+                queryset=ProgressUpdate.objects.order_by("-date", "-pk"),
+                to_attr="updates_newest_first",
+            )
+        )
+
+
+class ActionManager(models.Manager["Action"]):
+    def get_queryset(self) -> ActionQuerySet:
+        return ActionQuerySet(self.model, using=self._db)
+
+    def get_by_natural_key(self, year: int, section_slug: str, order: int) -> Action:
+        return self.get(section__plan__year=year, section__slug=section_slug, order=order)
+
+
+class Status(models.TextChoices):
+    """Progress status of an action, reported in a progress update."""
+
+    NOT_STARTED = "niet_gestart", _("niet gestart")
+    ON_TRACK = "op_koers", _("op koers")
+    AT_RISK = "risico", _("risico")
+    DELAYED = "vertraagd", _("vertraagd")
+    DONE = "afgerond", _("afgerond")
+
+
+class Action(models.Model):
+    """A deliverable the plan names, with the moment it is due."""
+
+    section = models.ForeignKey(
+        PlanSection,
+        on_delete=models.CASCADE,
+        related_name="actions",
+        verbose_name=_("paragraaf"),
+        help_text=_("De paragraaf waarin de actie staat; bepaalt ook het district."),
+    )
+    order = models.PositiveIntegerField(_("volgorde"), default=1)
+    title = models.CharField(_("actie"), max_length=300)
+    description = models.TextField(_("toelichting"), blank=True)
+    owner = models.CharField(_("trekker"), max_length=200, blank=True)
+    goal = models.ForeignKey(
+        Goal, on_delete=models.PROTECT, null=True, blank=True, related_name="actions", verbose_name=_("doel")
+    )
+    programme_line = models.ForeignKey(
+        ProgrammeLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("lijn"),
+    )
+    due_year = models.PositiveSmallIntegerField(_("gereed in jaar"), null=True, blank=True)
+    due_quarter = models.PositiveSmallIntegerField(
+        _("gereed in kwartaal"), null=True, blank=True, validators=QUARTER_VALIDATORS
+    )
+    due_note = models.CharField(
+        _("moment volgens het plan"), max_length=200, blank=True, help_text=_("Bijvoorbeeld 'voor de zomer van 2024'.")
+    )
+
+    objects = ActionManager()
+
+    class Meta:
+        verbose_name = _("actie")
+        verbose_name_plural = _("acties")
+        ordering = ["section__plan", "section__parent__order", "section__order", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "order"],
+                name="action_order_unique_per_section",
+                violation_error_message=_("Er staat al een actie op deze plaats in deze paragraaf."),
+            ),
+            models.CheckConstraint(
+                condition=Q(due_quarter__isnull=True) | Q(due_quarter__gte=1, due_quarter__lte=4),
+                name="action_due_quarter_1_to_4",
+                violation_error_message=_("Een kwartaal is 1, 2, 3 of 4."),
+            ),
+            models.CheckConstraint(
+                condition=Q(due_quarter__isnull=True) | Q(due_year__isnull=False),
+                name="action_quarter_needs_year",
+                violation_error_message=_("Geef bij een kwartaal ook het jaar."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def natural_key(self) -> tuple[Any, ...]:
+        return (*self.section.natural_key(), self.order)
+
+    natural_key.dependencies = ["strategy.plansection"]  # type: ignore[attr-defined]
+
+    @property
+    def plan(self) -> AnnualPlan:
+        return self.section.plan
+
+    @property
+    def due_label(self) -> str:
+        if self.due_year and self.due_quarter:
+            return f"Q{self.due_quarter} {self.due_year}"
+        return str(self.due_year or "")
+
+    @property
+    def latest_update(self) -> ProgressUpdate | None:
+        prefetched = getattr(self, "updates_newest_first", None)
+        if prefetched is not None:
+            return prefetched[0] if prefetched else None
+        return self.updates.order_by("-date", "-pk").first()
+
+    @property
+    def status(self) -> str:
+        """The current status is the status of the latest progress update."""
+        latest = self.latest_update
+        return latest.status if latest else Status.NOT_STARTED
+
+    def get_status_display(self) -> str:
+        return str(Status(self.status).label)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.due_quarter and not self.due_year:
+            errors["due_year"] = _("Geef bij een kwartaal ook het jaar.")
+        plan = self.section.plan if self.section_id else None
+        for field in ("goal", "programme_line"):
+            related = getattr(self, field)
+            if plan and related is not None and related.strategy_id != plan.strategy_id:
+                errors[field] = _("Dit hoort bij een andere strategie dan het jaarplan.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProgressUpdate(models.Model):
+    """A dated status report on an action, written by a coordinator or the bureau."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates", verbose_name=_("actie"))
+    date = models.DateField(_("datum"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    percentage = models.PositiveSmallIntegerField(_("percentage gereed"), validators=PERCENTAGE_VALIDATORS)
+    narrative = models.TextField(_("toelichting"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="progress_updates",
+        verbose_name=_("auteur"),
+    )
+    created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("voortgangsupdate")
+        verbose_name_plural = _("voortgangsupdates")
+        ordering = ["-date", "-pk"]
+        get_latest_by = ["date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percentage__gte=0) & Q(percentage__lte=100),
+                name="update_percentage_0_to_100",
+                violation_error_message=_("Een percentage ligt tussen 0 en 100."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="afgerond") | Q(percentage=100),
+                name="update_done_is_100_percent",
+                violation_error_message=_("Een afgeronde actie staat op 100%."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} – {self.get_status_display()} ({self.date:%d-%m-%Y})"
+
+
+class PhenomenonManager(models.Manager["Phenomenon"]):
+    def get_by_natural_key(self, year: int, name: str) -> Phenomenon:
+        return self.get(plan__year=year, name=name)
+
+
+class Phenomenon(models.Model):
+    """A crime phenomenon the partnership studies or tackles in the plan year."""
+
+    class Category(models.TextChoices):
+        NEW = "nieuw", _("nieuw fenomeen")
+        EXISTING = "bestaand", _("bestaand onderwerp")
+        NATIONAL = "landelijk", _("landelijke ontwikkeling")
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="phenomena", verbose_name=_("jaarplan"))
+    section = models.ForeignKey(
+        PlanSection,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="phenomena",
+        verbose_name=_("paragraaf"),
+        help_text=_("Als het fenomeen een eigen blok in het jaarplan heeft: de paragraaf waaronder het staat."),
+    )
+    category = models.CharField(_("soort"), max_length=20, choices=Category.choices)
+    order = models.PositiveIntegerField(_("volgorde"), default=1)
+    name = models.CharField(_("naam"), max_length=200)
+    description = models.TextField(_("beschrijving"), blank=True, help_text=_("Markdown."))
+
+    objects = PhenomenonManager()
+
+    class Meta:
+        verbose_name = _("fenomeen")
+        verbose_name_plural = _("fenomenen")
+        ordering = ["plan", "category", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "name"],
+                name="phenomenon_name_unique_per_plan",
+                violation_error_message=_("Dit fenomeen staat al in dit jaarplan."),
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "category", "order"],
+                name="phenomenon_order_unique",
+                violation_error_message=_("Er staat al een fenomeen van deze soort op deze plaats."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[Any, ...]:
+        return (*self.plan.natural_key(), self.name)
+
+    natural_key.dependencies = ["strategy.annualplan", "strategy.plansection"]  # type: ignore[attr-defined]
+
+    def clean(self) -> None:
+        if self.section_id and self.plan_id and self.section.plan_id != self.plan_id:
+            raise ValidationError({"section": _("Deze paragraaf hoort bij een ander jaarplan.")})
