@@ -1,0 +1,269 @@
+"""Builds the whole jaarplan once, as plain data, for the HTML page and the PDF alike.
+
+`build_plan_report` runs a fixed number of queries whatever the size of the plan; the
+templates only read the result and never reach the database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils.safestring import SafeString
+
+from budget.models import CostCategory, CostLine, FundingSource, ProgrammeAllocation
+from districts.models import BaselineNorm, Development, DistrictFocusTheme, DistrictPlan
+from strategy.models import AnnualPlan, Phenomenon, PlanSection
+
+from .markup import render_markdown
+
+
+@dataclass
+class Item:
+    """A titled block printed under a section: a phenomenon, focus theme, development or norm."""
+
+    title: str
+    html: SafeString
+
+
+@dataclass
+class Section:
+    number: str
+    title: str
+    anchor: str
+    depth: int
+    body: SafeString
+    goal: str = ""
+    goal_number: int | None = None
+    district: str = ""
+    table: str = ""
+    phenomena: list[Item] = field(default_factory=list)
+    phenomena_columns: bool = False
+    focus_themes: list[Item] = field(default_factory=list)
+    developments: list[Item] = field(default_factory=list)
+    norms: list[Item] = field(default_factory=list)
+    children: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class AmountRow:
+    label: str
+    amount: int | None
+
+
+@dataclass
+class CostGroupBlock:
+    title: str
+    lines: list[AmountRow]
+    subtotal: int
+
+
+@dataclass
+class CostCategoryBlock:
+    title: str
+    groups: list[CostGroupBlock]
+    subtotal: int
+
+
+@dataclass
+class AllocationRow:
+    label: str
+    amounts: list[int | None]
+
+
+@dataclass
+class AllocationLine:
+    title: str
+    rows: list[AllocationRow]
+
+
+@dataclass
+class Budget:
+    costs: list[CostCategoryBlock]
+    costs_total: int
+    funding: list[AmountRow]
+    funding_total: int
+    allocation_years: list[int]
+    allocations: list[AllocationLine]
+    allocation_totals: list[int]
+
+
+@dataclass
+class PlanReport:
+    year: int
+    title: str
+    organisation: str
+    strategy: str
+    strategy_subtitle: str
+    status: str
+    adopted_on: Any
+    foreword_salutation: str
+    foreword: SafeString
+    foreword_signatory: str
+    foreword_signatory_role: str
+    reading_guide: SafeString
+    chapters: list[Section]
+    budget: Budget
+
+    @property
+    def toc(self) -> list[Section]:
+        """Chapters and their paragraphs: the two levels the printed table of contents shows."""
+        return [entry for chapter in self.chapters for entry in (chapter, *chapter.children)]
+
+    def all_sections(self) -> list[Section]:
+        found: list[Section] = []
+
+        def walk(sections: list[Section]) -> None:
+            for section in sections:
+                found.append(section)
+                walk(section.children)
+
+        walk(self.chapters)
+        return found
+
+
+def _sum(values: list[int | None]) -> int:
+    return sum(v for v in values if v is not None)
+
+
+def _items_by_section(rows: list[Any], title: Any, text: Any) -> dict[int, list[Item]]:
+    grouped: dict[int, list[Item]] = defaultdict(list)
+    for row in rows:
+        if row.section_id:
+            grouped[row.section_id].append(Item(title=title(row), html=render_markdown(text(row))))
+    return grouped
+
+
+def _budget(plan: AnnualPlan) -> Budget:
+    # Query: cost lines with their group.
+    cost_lines = list(CostLine.objects.filter(plan=plan).select_related("group").order_by("order"))
+    costs: list[CostCategoryBlock] = []
+    for category in CostCategory:
+        groups: list[CostGroupBlock] = []
+        for line in (line for line in cost_lines if line.category == category.value):
+            title = line.group.title if line.group else ""
+            # A group is a run of consecutive lines under one heading; lines without a group stand alone.
+            if not groups or groups[-1].title != title or not title:
+                groups.append(CostGroupBlock(title=title, lines=[], subtotal=0))
+            groups[-1].lines.append(AmountRow(line.label, line.amount))
+        for group in groups:
+            group.subtotal = _sum([row.amount for row in group.lines])
+        if groups:
+            costs.append(CostCategoryBlock(str(category.label), groups, _sum([g.subtotal for g in groups])))
+
+    # Query: funding sources.
+    funding = [AmountRow(f.label, f.amount) for f in FundingSource.objects.filter(plan=plan).order_by("order")]
+
+    # Query: table 4.3 with its programme lines.
+    cells = list(
+        ProgrammeAllocation.objects.filter(plan=plan)
+        .select_related("programme_line")
+        .order_by("programme_line__number", "year")
+    )
+    years = sorted({cell.year for cell in cells})
+    kind_order = {kind.value: position for position, kind in enumerate(ProgrammeAllocation.Kind)}
+    lines: dict[int, AllocationLine] = {}
+    rows: dict[tuple[int, str], AllocationRow] = {}
+    for cell in sorted(cells, key=lambda c: (c.programme_line.number, kind_order[c.kind], c.year)):
+        line = cell.programme_line
+        if line.number not in lines:
+            lines[line.number] = AllocationLine(title=f"Lijn {line.number}: {line.title}", rows=[])
+        key = (line.number, cell.kind)
+        if key not in rows:
+            rows[key] = AllocationRow(label=cell.display_label, amounts=[None] * len(years))
+            lines[line.number].rows.append(rows[key])
+        rows[key].amounts[years.index(cell.year)] = cell.amount_thousands
+    totals = [_sum([row.amounts[i] for row in rows.values()]) for i in range(len(years))]
+
+    return Budget(
+        costs=costs,
+        costs_total=_sum([c.subtotal for c in costs]),
+        funding=funding,
+        funding_total=_sum([f.amount for f in funding]),
+        allocation_years=years,
+        allocations=list(lines.values()),
+        allocation_totals=totals,
+    )
+
+
+def build_plan_report(year: int) -> PlanReport:
+    """Everything the jaarplan shows, loaded in a fixed number of queries (see the comments)."""
+    # Query: the plan and its strategy (404 for a year without a plan).
+    plan = get_object_or_404(AnnualPlan.objects.select_related("strategy"), year=year)
+    # Query: all sections with their goal.
+    sections = PlanSection.objects.numbered(
+        PlanSection.objects.filter(plan=plan).select_related("goal").order_by("order")
+    )
+    # Query: the district plans, to title district chapters.
+    district_by_section = {
+        dp.section_id: dp.district.name for dp in DistrictPlan.objects.filter(plan=plan).select_related("district")
+    }
+    # Queries: phenomena, focus themes (with their theme), developments, norms.
+    phenomenon_rows = list(Phenomenon.objects.filter(plan=plan).order_by("category", "order"))
+    phenomena = _items_by_section(phenomenon_rows, title=lambda p: p.name, text=lambda p: p.description)
+    # National developments are printed side by side, as in the published plan.
+    landelijk_sections = {p.section_id for p in phenomenon_rows if p.category == Phenomenon.Category.NATIONAL}
+    focus = _items_by_section(
+        list(DistrictFocusTheme.objects.filter(district_plan__plan=plan).select_related("theme").order_by("order")),
+        title=lambda f: f.display_name,
+        text=lambda f: f.text,
+    )
+    developments = _items_by_section(
+        list(Development.objects.filter(district_plan__plan=plan).order_by("order")),
+        title=lambda d: d.title,
+        text=lambda d: d.body,
+    )
+    norms = _items_by_section(
+        list(BaselineNorm.objects.filter(district_plan__plan=plan).order_by("order")),
+        title=lambda n: n.title,
+        text=lambda n: n.description,
+    )
+
+    nodes: dict[int, Section] = {}
+    chapters: list[Section] = []
+    for s in sections:
+        node = Section(
+            number=s.number,
+            title=s.title,
+            anchor=f"h-{s.slug}",
+            depth=s.depth,
+            body=render_markdown(s.body),
+            goal=s.goal.title if s.goal else "",
+            goal_number=s.goal.number if s.goal else None,
+            district=district_by_section.get(s.pk, ""),
+            table=s.table,
+            phenomena=phenomena.get(s.pk, []),
+            phenomena_columns=s.pk in landelijk_sections,
+            focus_themes=focus.get(s.pk, []),
+            developments=developments.get(s.pk, []),
+            norms=norms.get(s.pk, []),
+        )
+        nodes[s.pk] = node
+        if s.parent_id is None:
+            chapters.append(node)
+        else:
+            nodes[s.parent_id].children.append(node)
+
+    return PlanReport(
+        year=plan.year,
+        title=plan.title,
+        organisation=plan.organisation,
+        strategy=plan.strategy.name,
+        strategy_subtitle=plan.strategy.subtitle,
+        status=plan.get_status_display(),
+        adopted_on=plan.adopted_on,
+        foreword_salutation=plan.foreword_salutation,
+        foreword=render_markdown(plan.foreword),
+        foreword_signatory=plan.foreword_signatory,
+        foreword_signatory_role=plan.foreword_signatory_role,
+        reading_guide=render_markdown(plan.reading_guide),
+        chapters=chapters,
+        budget=_budget(plan),
+    )
+
+
+def plan_years() -> list[dict[str, Any]]:
+    """The plans for the index page, newest first (one query)."""
+    return list(AnnualPlan.objects.order_by("-year").values("year", "title", "status", "adopted_on"))

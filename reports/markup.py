@@ -1,0 +1,27 @@
+"""Narrative text is Markdown; it is rendered and then sanitised, so no user HTML survives."""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "h4", "h5", "h6", "a"}
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"a": {"href", "title"}}
+# Links may point to the web or to an anchor; no file:, data: or javascript: URLs.
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str) -> SafeString:
+    # Markdown passes raw HTML through; nh3 then removes whatever is not on the allow-list
+    # (scripts with their content, images, styles, event handlers, unsafe URL schemes).
+    html = markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 with an allow-list above

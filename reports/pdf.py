@@ -1,0 +1,61 @@
+"""The jaarplan as PDF through WeasyPrint, reading nothing but the project's own static files."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.contrib.staticfiles import finders
+from django.db import connection
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+# Documents get this base URL (the .invalid domain never resolves). Only URLs below it are
+# fetched, and only when they name a static file of the project; every other URL (file:,
+# http(s): elsewhere, data:, ...) is refused without any I/O.
+BASE_URL = "https://riec-plan.invalid/static/"
+MIME_TYPES = {".css": "text/css", ".woff2": "font/woff2", ".svg": "image/svg+xml", ".png": "image/png"}
+PRINT_STYLESHEETS = ("reports/print.css",)
+
+
+class StaticOnlyFetcher(URLFetcher):
+    def __init__(self) -> None:
+        super().__init__(fail_on_errors=False)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        relative = unquote(urlsplit(url).path).removeprefix("/static/")
+        if not url.startswith(BASE_URL) or ".." in Path(relative).parts:
+            self.refused.append(url)
+            logger.warning("PDF: ophalen geweigerd van %s", url[:200])
+            raise ValueError(f"refused: {url[:80]}")
+        found = finders.find(relative)
+        if not found:
+            self.refused.append(url)
+            raise ValueError(f"not a static file: {relative[:80]}")
+        path = Path(found if isinstance(found, str) else found[0])
+        content_type = MIME_TYPES.get(path.suffix, "application/octet-stream")
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+
+def render_pdf(html: str, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+    """Render a document to PDF bytes. Never inside a database transaction: it takes seconds."""
+    from weasyprint import HTML
+
+    if connection.in_atomic_block:
+        raise RuntimeError("PDF rendering must not run inside a database transaction")
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher or StaticOnlyFetcher()).write_pdf()
+
+
+def fingerprint(html: str) -> str:
+    """The PDF is a function of its HTML and of the print stylesheet it links."""
+    digest = hashlib.sha256(html.encode())
+    for name in PRINT_STYLESHEETS:
+        found = finders.find(name)
+        if found:
+            digest.update(Path(found if isinstance(found, str) else found[0]).read_bytes())
+    return digest.hexdigest()

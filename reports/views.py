@@ -1,0 +1,45 @@
+"""The jaarplan as a web page and as a PDF download, both from `build_plan_report`."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from .builders import build_plan_report, plan_years
+from .models import RenderedDocument
+from .pdf import fingerprint, render_pdf
+
+
+@require_GET
+def plan_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/plan_index.html", {"plans": plan_years()})
+
+
+@require_GET
+def plan_report(request: HttpRequest, year: int) -> HttpResponse:
+    return render(request, "reports/jaarplan.html", {"report": build_plan_report(year)})
+
+
+def cached_pdf(key: str, html: str) -> bytes:
+    """The PDF of `html`, rendered only when no rendering of exactly this content is stored."""
+    current = fingerprint(html)
+    stored = RenderedDocument.objects.filter(key=key, fingerprint=current).values_list("content", flat=True).first()
+    if stored is not None:
+        return bytes(stored)
+    pdf = render_pdf(html)
+    RenderedDocument.objects.update_or_create(key=key, defaults={"fingerprint": current, "content": pdf})
+    return pdf
+
+
+@require_GET
+def plan_pdf(request: HttpRequest, year: int) -> HttpResponse:
+    report = build_plan_report(year)
+    html = render_to_string("reports/jaarplan_pdf.html", {"report": report})
+    pdf = cached_pdf(f"jaarplan-{report.year}", html)
+    filename = f"jaarplan-{report.year}-{slugify(report.organisation)}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

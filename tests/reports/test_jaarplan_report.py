@@ -1,0 +1,177 @@
+"""The jaarplan as a web page and as a PDF, both built from the Jaarplan 2024 as published."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfReader
+
+from budget.models import CostLine
+from reports import views
+from reports.builders import build_plan_report
+from strategy.models import Action, AnnualPlan, PlanSection
+from tests.strategy.test_jaarplan_2024_fixture import TABLE_OF_CONTENTS
+
+pytestmark = pytest.mark.django_db
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture
+def plan() -> AnnualPlan:
+    call_command("loaddata", "jaarplan_2024", verbosity=0)
+    return AnnualPlan.objects.get(year=2024)
+
+
+@pytest.fixture
+def reader(django_user_model: Any, client: Client) -> Client:
+    """A logged-in user without any special role: reading the plan needs only a login."""
+    client.force_login(django_user_model.objects.create_user(username="lezer", password="x"))
+    return client
+
+
+@pytest.mark.parametrize("url", ["/", "/jaarplan/2024/", "/jaarplan/2024.pdf"])
+def test_pages_need_a_login(client: Client, plan: AnnualPlan, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_index_lists_plans_with_html_and_pdf_links(reader: Client, plan: AnnualPlan) -> None:
+    html = reader.get("/").content.decode()
+    assert 'href="/jaarplan/2024/"' in html
+    assert 'href="/jaarplan/2024.pdf"' in html
+
+
+def test_unknown_year_is_404(reader: Client, plan: AnnualPlan) -> None:
+    assert reader.get("/jaarplan/1999/").status_code == 404
+    assert reader.get("/jaarplan/1999.pdf").status_code == 404
+
+
+def test_html_report_has_the_structure_and_figures_of_the_source(reader: Client, plan: AnnualPlan) -> None:
+    html = reader.get("/jaarplan/2024/").content.decode()
+    headings = [
+        (number, normalise(re.sub(r"<[^>]+>", "", title)))
+        for number, title in re.findall(r'<h[23][^>]*><span class="number">([\d.]+)</span>(.*?)</h[23]>', html)
+    ]
+    assert headings == TABLE_OF_CONTENTS
+    for front in ("Voorwoord", "Leeswijzer", "Inhoud"):
+        assert f">{front}</h2>" in html
+    assert "Ahmed Marcouch" in html
+    # Table of contents links to every heading.
+    for section in PlanSection.objects.filter(plan=plan, parent__parent__isnull=True):
+        assert f'href="#h-{section.slug}"' in html
+    # Budget figures, formatted the Dutch way; "Gebiedsgericht werken" is a dash, onderuitputting pm.
+    assert html.count(">7.843.124<") == 2  # costs total and funding total
+    assert ">1.378.037<" in html
+    assert ">-12.500<" in html
+    assert re.search(r"Gebiedsgericht werken</td><td class=\"amount\">-<", html)
+    assert ">3.813<" in html and ">3.313<" in html
+    assert ">pm<" in html
+    # Markdown survives as HTML: bold leads and lists.
+    assert "<strong>" in html and "<li>" in html
+
+
+def test_report_builder_query_count_does_not_grow_with_the_plan(
+    plan: AnnualPlan, django_assert_num_queries: Any
+) -> None:
+    # plan+strategy, sections+goal, district plans+district, phenomena, focus themes+theme,
+    # developments, norms, cost lines+group, funding sources, allocations+line.
+    with django_assert_num_queries(10):
+        build_plan_report(2024)
+
+    chapter = PlanSection.objects.get(plan=plan, slug="voortgang-meerjarenstrategie")
+    original = PlanSection.objects.filter(plan=plan).count()
+    sections = PlanSection.objects.bulk_create(
+        PlanSection(plan=plan, parent=chapter, order=100 + i, slug=f"extra-{i}", title=f"Extra {i}", body="**x**")
+        for i in range(9 * original)
+    )
+    Action.objects.bulk_create(Action(section=s, order=1, title=f"Actie {s.slug}") for s in sections)
+    CostLine.objects.bulk_create(
+        CostLine(plan=plan, category="bedrijfsvoering", order=1000 + i, label=f"Regel {i}", amount=i)
+        for i in range(9 * CostLine.objects.filter(plan=plan).count())
+    )
+    with django_assert_num_queries(10):
+        report = build_plan_report(2024)
+    assert len(report.all_sections()) == 10 * original
+
+
+def test_user_text_is_sanitised_in_the_web_page(reader: Client, plan: AnnualPlan) -> None:
+    section = PlanSection.objects.get(plan=plan, slug="kennis-en-kunde")
+    section.body = (
+        "Gewone tekst.\n\n<script>alert('xss')</script>\n\n<img src=\"file:///etc/passwd\">\n\n"
+        '<img src="http://198.51.100.7/pixel.png"> <a href="javascript:alert(1)">klik</a>'
+    )
+    section.title = "<b>Kennis</b> & kunde"
+    section.save()
+    html = reader.get("/jaarplan/2024/").content.decode()
+    assert "Gewone tekst." in html
+    assert "<script>alert" not in html
+    assert "file:///etc/passwd" not in html
+    assert "198.51.100.7" not in html
+    assert "javascript:" not in html
+    assert "&lt;b&gt;Kennis&lt;/b&gt; &amp; kunde" in html  # titles are plain text, escaped
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pdf_download(reader: Client, plan: AnnualPlan) -> None:
+    response = reader.get("/jaarplan/2024.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="jaarplan-2024-riec-oost-nederland.pdf"'
+
+    pdf = PdfReader(io.BytesIO(response.content))
+    pages = [normalise(page.extract_text()) for page in pdf.pages]
+    assert pdf.metadata.title == "Jaarplan 2024 RIEC Oost-Nederland"
+    assert pdf.metadata.author == "RIEC Oost-Nederland"
+    assert pdf.trailer["/Root"]["/Lang"] == "nl"
+    assert pages[0].startswith("RIEC Oost-Nederland Jaarplan 2024")
+    assert f"pagina 2 van {len(pages)}" in pages[1]
+
+    # The table of contents page lists every entry with the page its heading is printed on.
+    toc_index = next(i for i, text in enumerate(pages) if text.startswith("Inhoud 1 Voortgang"))
+    toc = pages[toc_index]
+    for number, title in TABLE_OF_CONTENTS:
+        match = re.search(rf"(?<![\d.]){re.escape(number)} {re.escape(title)} [. ]*(\d+)", toc)
+        assert match, f"{number} {title} not in the table of contents"
+        printed_page = int(match.group(1))
+        heading_page = next(i + 1 for i, text in enumerate(pages) if i > toc_index and f"{number} {title}" in text)
+        assert printed_page == heading_page, f"{number} {title}: inhoud zegt {printed_page}, staat op {heading_page}"
+
+    # Bookmarks for chapters and their sections.
+    outline = [item.title for item in pdf.outline if not isinstance(item, list)]
+    assert "1 Voortgang Meerjarenstrategie" in [normalise(t) for t in outline]
+    assert "4 Begroting 2024" in [normalise(t) for t in outline]
+    text = " ".join(pages)
+    assert "7.843.124" in text and "1.378.037" in text and "3.813" in text
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pdf_is_cached_until_the_plan_changes(reader: Client, plan: AnnualPlan, monkeypatch: Any) -> None:
+    rendered: list[str] = []
+
+    def fake_render(html: str) -> bytes:
+        rendered.append(html)
+        return b"%PDF-fake " + str(len(rendered)).encode()
+
+    monkeypatch.setattr(views, "render_pdf", fake_render)
+    first = reader.get("/jaarplan/2024.pdf").content
+    second = reader.get("/jaarplan/2024.pdf").content
+    assert len(rendered) == 1
+    assert first == second
+
+    section = PlanSection.objects.get(plan=plan, slug="kennis-en-kunde")
+    section.title = "Investeren in kennis, kunde en netwerk"
+    section.save()
+    third = reader.get("/jaarplan/2024.pdf").content
+    assert len(rendered) == 2
+    assert third != first
+    assert "Investeren in kennis, kunde en netwerk" in rendered[1]
