@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from django.utils.safestring import SafeString
 
 from budget.models import CostCategory, CostLine, FundingSource, ProgrammeAllocation
 from districts.models import BaselineNorm, Development, DistrictFocusTheme, DistrictPlan
 from strategy.models import AnnualPlan, Phenomenon, PlanSection
 
-from .markup import render_markdown
+from .markup import Markdown
 
 
 @dataclass
@@ -25,7 +24,7 @@ class Item:
     """A titled block printed under a section: a phenomenon, focus theme, development or norm."""
 
     title: str
-    html: SafeString
+    html: Markdown
 
 
 @dataclass
@@ -34,7 +33,7 @@ class Section:
     title: str
     anchor: str
     depth: int
-    body: SafeString
+    body: Markdown
     goal: str = ""
     goal_number: int | None = None
     district: str = ""
@@ -100,10 +99,10 @@ class PlanReport:
     status: str
     adopted_on: Any
     foreword_salutation: str
-    foreword: SafeString
+    foreword: Markdown
     foreword_signatory: str
     foreword_signatory_role: str
-    reading_guide: SafeString
+    reading_guide: Markdown
     chapters: list[Section]
     budget: Budget
 
@@ -132,7 +131,7 @@ def _items_by_section(rows: list[Any], title: Any, text: Any) -> dict[int, list[
     grouped: dict[int, list[Item]] = defaultdict(list)
     for row in rows:
         if row.section_id:
-            grouped[row.section_id].append(Item(title=title(row), html=render_markdown(text(row))))
+            grouped[row.section_id].append(Item(title=title(row), html=Markdown(text(row))))
     return grouped
 
 
@@ -229,7 +228,7 @@ def build_plan_report(year: int) -> PlanReport:
             title=s.title,
             anchor=f"h-{s.slug}",
             depth=s.depth,
-            body=render_markdown(s.body),
+            body=Markdown(s.body),
             goal=s.goal.title if s.goal else "",
             goal_number=s.goal.number if s.goal else None,
             district=district_by_section.get(s.pk, ""),
@@ -255,10 +254,10 @@ def build_plan_report(year: int) -> PlanReport:
         status=plan.get_status_display(),
         adopted_on=plan.adopted_on,
         foreword_salutation=plan.foreword_salutation,
-        foreword=render_markdown(plan.foreword),
+        foreword=Markdown(plan.foreword),
         foreword_signatory=plan.foreword_signatory,
         foreword_signatory_role=plan.foreword_signatory_role,
-        reading_guide=render_markdown(plan.reading_guide),
+        reading_guide=Markdown(plan.reading_guide),
         chapters=chapters,
         budget=_budget(plan),
     )

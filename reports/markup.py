@@ -25,3 +25,36 @@ def render_markdown(text: str) -> SafeString:
         strip_comments=True,
     )
     return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 with an allow-list above
+
+
+class Markdown:
+    """Markdown source that renders (once) when a template prints it.
+
+    Keeping the source in the report context lets the PDF cache fingerprint the data without
+    rendering anything.
+    """
+
+    __slots__ = ("_html", "source")
+
+    def __init__(self, source: str | None) -> None:
+        self.source = source or ""
+        self._html: SafeString | None = None
+
+    def __html__(self) -> SafeString:
+        if self._html is None:
+            self._html = render_markdown(self.source)
+        return self._html
+
+    __str__ = __html__
+
+    def __bool__(self) -> bool:
+        return bool(self.source.strip())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Markdown) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+    def __repr__(self) -> str:
+        return f"Markdown({self.source!r})"

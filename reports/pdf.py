@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -51,9 +52,18 @@ def render_pdf(html: str, fetcher: StaticOnlyFetcher | None = None) -> bytes:
     return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher or StaticOnlyFetcher()).write_pdf()
 
 
-def fingerprint(html: str) -> str:
-    """The PDF is a function of its HTML and of the print stylesheet it links."""
-    digest = hashlib.sha256(html.encode())
+TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "reports"
+
+
+def fingerprint(data: object) -> str:
+    """The PDF is a function of the report data, the report templates and the print stylesheet.
+
+    `data` is the plain report context: its repr holds every value the document prints (the
+    Markdown sources included), so comparing fingerprints needs no rendering at all.
+    """
+    digest = hashlib.sha256(repr(data).encode())
+    for template in sorted(TEMPLATE_DIR.glob("*.html")):
+        digest.update(template.read_bytes())
     for name in PRINT_STYLESHEETS:
         found = finders.find(name)
         if found:

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from .builders import build_plan_report, plan_years
+from .builders import PlanReport, build_plan_report, plan_years
 from .models import RenderedDocument
 from .pdf import fingerprint, render_pdf
 
@@ -23,13 +23,13 @@ def plan_report(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "reports/jaarplan.html", {"report": build_plan_report(year)})
 
 
-def cached_pdf(key: str, html: str) -> bytes:
-    """The PDF of `html`, rendered only when no rendering of exactly this content is stored."""
-    current = fingerprint(html)
+def cached_pdf(key: str, template: str, report: PlanReport) -> bytes:
+    """The PDF of `report`, rendered only when no rendering of exactly this content is stored."""
+    current = fingerprint(report)
     stored = RenderedDocument.objects.filter(key=key, fingerprint=current).values_list("content", flat=True).first()
     if stored is not None:
         return bytes(stored)
-    pdf = render_pdf(html)
+    pdf = render_pdf(render_to_string(template, {"report": report}))
     RenderedDocument.objects.update_or_create(key=key, defaults={"fingerprint": current, "content": pdf})
     return pdf
 
@@ -37,8 +37,7 @@ def cached_pdf(key: str, html: str) -> bytes:
 @require_GET
 def plan_pdf(request: HttpRequest, year: int) -> HttpResponse:
     report = build_plan_report(year)
-    html = render_to_string("reports/jaarplan_pdf.html", {"report": report})
-    pdf = cached_pdf(f"jaarplan-{report.year}", html)
+    pdf = cached_pdf(f"jaarplan-{report.year}", "reports/jaarplan_pdf.html", report)
     filename = f"jaarplan-{report.year}-{slugify(report.organisation)}.pdf"
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

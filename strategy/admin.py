@@ -1,1 +1,304 @@
-"""Admin screens: see issue #2."""
+"""Admin screens for the strategy, its yearly plans, sections, actions and progress."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Action,
+    AnnualPlan,
+    Goal,
+    Phenomenon,
+    PlanSection,
+    ProgrammeLine,
+    ProgressUpdate,
+    Strategy,
+)
+
+PERCENTAGE_ERRORS = {
+    "min_value": _("Een percentage ligt tussen 0 en 100."),
+    "max_value": _("Een percentage ligt tussen 0 en 100."),
+}
+
+# The jaarplan goes three levels deep (4 Begroting, 4.1 Wat kost het?, 4.1.1 ...); deeper
+# sections still sort under their grandparent, only their place among deeper siblings is approximate.
+DOCUMENT_DEPTH = 3
+
+
+def document_order_keys(prefix: str = "") -> dict[str, Case]:
+    """Annotations that sort sections as the plan prints them: chapter, paragraph, subparagraph.
+
+    Key i is the `order` of the section's ancestor at level i, or -1 when the section is shallower,
+    so a chapter sorts before its paragraphs. `prefix` reaches the section from another model.
+    """
+    keys: dict[str, Case] = {}
+    for level in range(1, DOCUMENT_DEPTH + 1):
+        whens = []
+        for depth in range(1, DOCUMENT_DEPTH):
+            at_depth = Q(**{f"{prefix}{'parent__' * (depth - 1)}parent__isnull": True})
+            value = F(f"{prefix}{'parent__' * (depth - level)}order") if level <= depth else Value(-1)
+            whens.append(When(at_depth, then=value))
+        default = F(f"{prefix}{'parent__' * (DOCUMENT_DEPTH - level)}order")
+        keys[f"document_key_{level}"] = Case(*whens, default=default, output_field=IntegerField())
+    return keys
+
+
+def in_document_order(queryset: QuerySet[PlanSection]) -> QuerySet[PlanSection]:
+    keys = document_order_keys()
+    return queryset.annotate(**keys).order_by("plan", *keys, "pk")
+
+
+# Strategy ---------------------------------------------------------------------------------------
+
+
+class GoalInline(admin.TabularInline):
+    model = Goal
+    fields = ("number", "short_title", "title")
+    extra = 0
+
+
+class ProgrammeLineInline(admin.TabularInline):
+    model = ProgrammeLine
+    fields = ("number", "title", "goal")
+    autocomplete_fields = ("goal",)
+    extra = 0
+
+
+@admin.register(Strategy)
+class StrategyAdmin(admin.ModelAdmin):
+    list_display = ("name", "subtitle", "start_year", "end_year")
+    search_fields = ("name", "subtitle")
+    inlines = (GoalInline, ProgrammeLineInline)
+
+
+@admin.register(Goal)
+class GoalAdmin(admin.ModelAdmin):
+    list_display = ("number", "short_title", "title", "strategy")
+    list_display_links = ("number", "short_title")
+    list_select_related = ("strategy",)
+    list_filter = ("strategy",)
+    search_fields = ("short_title", "title")
+    autocomplete_fields = ("strategy",)
+    ordering = ("strategy__start_year", "number")
+
+
+@admin.register(ProgrammeLine)
+class ProgrammeLineAdmin(admin.ModelAdmin):
+    list_display = ("number", "title", "goal", "strategy")
+    list_display_links = ("number", "title")
+    list_select_related = ("strategy", "goal")
+    list_filter = ("strategy",)
+    search_fields = ("title",)
+    autocomplete_fields = ("strategy", "goal")
+    ordering = ("strategy__start_year", "number")
+
+
+# Annual plan and its sections -------------------------------------------------------------------
+
+
+class AnnualPlanForm(forms.ModelForm):
+    class Meta:
+        model = AnnualPlan
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose what is shown
+        error_messages = {"price_compensation": PERCENTAGE_ERRORS}
+
+
+class PlanSectionInline(admin.TabularInline):
+    """The plan's table of contents; the long body is edited on the section's own page."""
+
+    model = PlanSection
+    fk_name = "plan"
+    fields = ("order", "parent", "title", "slug")
+    autocomplete_fields = ("parent",)
+    prepopulated_fields = {"slug": ("title",)}
+    show_change_link = True
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PlanSection]:
+        return in_document_order(super().get_queryset(request))
+
+
+@admin.register(AnnualPlan)
+class AnnualPlanAdmin(admin.ModelAdmin):
+    form = AnnualPlanForm
+    list_display = ("year", "title", "strategy", "status", "adopted_on", "price_compensation")
+    list_display_links = ("year", "title")
+    list_select_related = ("strategy",)
+    list_filter = ("status", "strategy")
+    search_fields = ("title", "year")
+    autocomplete_fields = ("strategy",)
+    inlines = (PlanSectionInline,)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "strategy",
+                    "year",
+                    "title",
+                    "organisation",
+                    ("status", "adopted_on"),
+                    "price_compensation",
+                )
+            },
+        ),
+        (
+            _("Voorwoord"),
+            {"fields": ("foreword_salutation", "foreword", "foreword_signatory", "foreword_signatory_role")},
+        ),
+        (_("Leeswijzer"), {"fields": ("reading_guide",)}),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: AnnualPlan | None = None) -> Any:
+        # Once adopted, the year and strategy are what the stuurgroep signed: links and the PDF use them.
+        if obj is not None and obj.status == AnnualPlan.Status.ADOPTED:
+            return ("strategy", "year")
+        return ()
+
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    fields = ("order", "title", "owner", "due_year", "due_quarter", "goal", "programme_line")
+    autocomplete_fields = ("goal", "programme_line")
+    show_change_link = True
+    extra = 0
+
+
+class NumberedSectionChangeList(ChangeList):
+    """Lists sections in document order, each with its derived number (one query for all plans shown)."""
+
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet[PlanSection]) -> list[Any]:
+        if ORDER_VAR in self.params:  # the user clicked a column header
+            return super().get_ordering(request, queryset)
+        return ["plan", *document_order_keys(), "pk"]
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        page = list(self.result_list)
+        plan_ids = {section.plan_id for section in page}
+        by_plan: dict[int, list[PlanSection]] = defaultdict(list)
+        for section in PlanSection.objects.filter(plan_id__in=plan_ids).only("pk", "plan_id", "parent_id", "order"):
+            by_plan[section.plan_id].append(section)
+        numbers: dict[int, str] = {}
+        for sections in by_plan.values():
+            numbers.update((s.pk, s.number) for s in PlanSection.objects.numbered(sections))
+        for section in page:
+            section.number = numbers.get(section.pk, "")
+        self.result_list = page
+
+
+@admin.register(PlanSection)
+class PlanSectionAdmin(admin.ModelAdmin):
+    list_display = ("section_number", "title", "plan", "slug", "goal", "programme_line", "table")
+    list_display_links = ("section_number", "title")
+    list_select_related = ("plan", "goal", "programme_line")
+    list_filter = ("plan", "table", "goal")
+    search_fields = ("title", "slug")
+    autocomplete_fields = ("plan", "parent", "goal", "programme_line")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = (ActionInline,)
+    fields = ("plan", "parent", "order", "title", "slug", "goal", "programme_line", "table", "body")
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return NumberedSectionChangeList
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PlanSection]:
+        return super().get_queryset(request).annotate(**document_order_keys())
+
+    @admin.display(description=_("nummer"))
+    def section_number(self, section: PlanSection) -> str:
+        # Set for the whole page by NumberedSectionChangeList; never a query per row.
+        return section.__dict__.get("_number", "")
+
+
+# Actions and progress ---------------------------------------------------------------------------
+
+
+class ProgressUpdateForm(forms.ModelForm):
+    class Meta:
+        model = ProgressUpdate
+        fields = "__all__"  # noqa: DJ007 - the admin chooses the fields
+        error_messages = {"percentage": PERCENTAGE_ERRORS}
+        widgets = {"narrative": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+
+
+class ProgressUpdateInline(admin.TabularInline):
+    model = ProgressUpdate
+    form = ProgressUpdateForm
+    fields = ("date", "status", "percentage", "narrative", "author")
+    autocomplete_fields = ("author",)
+    extra = 0
+
+
+def _fill_author(request: HttpRequest, update: ProgressUpdate) -> None:
+    if update.author_id is None and request.user.is_authenticated:
+        update.author = request.user  # type: ignore[assignment]
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    list_display = ("title", "section", "plan_year", "owner", "due", "current_status")
+    list_select_related = ("section__plan",)
+    list_filter = ("section__plan", "goal", "programme_line", "due_year", "due_quarter")
+    search_fields = ("title", "owner", "description")
+    autocomplete_fields = ("section", "goal", "programme_line")
+    inlines = (ProgressUpdateInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Action]:
+        # The status column is the latest update: prefetched in one query for the page.
+        return super().get_queryset(request).with_latest_update()  # type: ignore[attr-defined]
+
+    @admin.display(description=_("jaarplan"), ordering="section__plan__year")
+    def plan_year(self, action: Action) -> int:
+        return action.section.plan.year
+
+    @admin.display(description=_("gereed"))
+    def due(self, action: Action) -> str:
+        return action.due_label or action.due_note
+
+    @admin.display(description=_("status"))
+    def current_status(self, action: Action) -> str:
+        return action.get_status_display()
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        updates = formset.save(commit=False)
+        for update in updates:
+            if isinstance(update, ProgressUpdate):
+                _fill_author(request, update)
+            update.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin):
+    form = ProgressUpdateForm
+    list_display = ("action", "date", "status", "percentage", "author")
+    list_select_related = ("action", "author")
+    list_filter = ("status", "action__section__plan", "date")
+    search_fields = ("action__title", "narrative")
+    autocomplete_fields = ("action", "author")
+    readonly_fields = ("created_at",)
+
+    def save_model(self, request: HttpRequest, obj: ProgressUpdate, form: Any, change: bool) -> None:
+        _fill_author(request, obj)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Phenomenon)
+class PhenomenonAdmin(admin.ModelAdmin):
+    list_display = ("name", "category", "order", "plan", "section")
+    list_select_related = ("plan", "section")
+    list_filter = ("plan", "category")
+    search_fields = ("name", "description")
+    autocomplete_fields = ("plan", "section")
+    ordering = ("-plan__year", "category", "order")

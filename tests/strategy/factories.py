@@ -1,0 +1,108 @@
+"""Factories for the strategy app: a strategy long enough for any plan year the tests use."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+
+from strategy.models import (
+    Action,
+    AnnualPlan,
+    Goal,
+    Phenomenon,
+    PlanSection,
+    ProgrammeLine,
+    ProgressUpdate,
+    Status,
+    Strategy,
+)
+
+
+class StrategyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Strategy
+
+    name = factory.Sequence(lambda n: f"Meerjarenstrategie {n}")
+    subtitle = "Samen ondermijning de baas"
+    start_year = 2000
+    end_year = 2099
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    strategy = factory.SubFactory(StrategyFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Doel {n} uitgeschreven")
+    short_title = factory.Sequence(lambda n: f"doel {n}")
+
+
+class ProgrammeLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgrammeLine
+
+    strategy = factory.SubFactory(StrategyFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Lijn {n}")
+
+
+class AnnualPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnnualPlan
+
+    strategy = factory.SubFactory(StrategyFactory)
+    # Unique across the suite's sequence; a test never makes a hundred plans.
+    year = factory.Sequence(lambda n: 2000 + n % 100)
+    title = factory.LazyAttribute(lambda plan: f"Jaarplan {plan.year}")
+    price_compensation = 3
+
+
+class PlanSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlanSection
+
+    parent = None
+    plan = factory.Maybe(
+        "parent",
+        yes_declaration=factory.SelfAttribute("parent.plan"),
+        no_declaration=factory.SubFactory(AnnualPlanFactory),
+    )
+    order = factory.Sequence(lambda n: n + 1)
+    slug = factory.Sequence(lambda n: f"paragraaf-{n}")
+    title = factory.Sequence(lambda n: f"Paragraaf {n}")
+    body = "Tekst van de paragraaf."
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Action
+
+    section = factory.SubFactory(PlanSectionFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Actie {n}")
+    owner = "RIEC-bureau"
+    due_year = 2024
+    due_quarter = 2
+
+
+class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressUpdate
+
+    action = factory.SubFactory(ActionFactory)
+    date = datetime.date(2024, 3, 1)
+    status = Status.ON_TRACK
+    percentage = 50
+    narrative = "Loopt volgens plan."
+
+
+class PhenomenonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Phenomenon
+
+    plan = factory.SubFactory(AnnualPlanFactory)
+    category = Phenomenon.Category.NEW
+    order = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"Fenomeen {n}")

@@ -1,0 +1,312 @@
+"""The admin of the strategy app: every page opens, lists stay cheap, bad input is refused in Dutch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.utils.html import escape
+from pytest_django.asserts import assertContains
+
+from strategy.models import (
+    Action,
+    AnnualPlan,
+    Goal,
+    Phenomenon,
+    PlanSection,
+    ProgrammeLine,
+    ProgressUpdate,
+    Status,
+    Strategy,
+)
+from tests.conftest import add_inline_row, admin_post_data, admin_url
+from tests.strategy.factories import (
+    ActionFactory,
+    AnnualPlanFactory,
+    GoalFactory,
+    PhenomenonFactory,
+    PlanSectionFactory,
+    ProgrammeLineFactory,
+    ProgressUpdateFactory,
+    StrategyFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+FACTORIES: dict[type[Any], type[factory.django.DjangoModelFactory]] = {
+    Strategy: StrategyFactory,
+    Goal: GoalFactory,
+    ProgrammeLine: ProgrammeLineFactory,
+    AnnualPlan: AnnualPlanFactory,
+    PlanSection: PlanSectionFactory,
+    Action: ActionFactory,
+    ProgressUpdate: ProgressUpdateFactory,
+    Phenomenon: PhenomenonFactory,
+}
+PERCENTAGE_ERROR = "Een percentage ligt tussen 0 en 100."
+
+
+def test_every_model_is_registered_and_tested() -> None:
+    models = set(apps.get_app_config("strategy").get_models())
+    assert models == set(FACTORIES)
+    assert all(admin.site.is_registered(model) for model in models)
+
+
+@pytest.mark.parametrize("model", FACTORIES, ids=lambda m: m.__name__)
+def test_changelist_add_and_change_pages_open(bureau_client, model) -> None:
+    obj = FACTORIES[model]()
+    for url in (admin_url(model, "changelist"), admin_url(model, "add"), admin_url(model, "change", obj.pk)):
+        assert bureau_client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("model", FACTORIES, ids=lambda m: m.__name__)
+def test_changelist_queries_do_not_grow_with_rows(bureau_client, count_queries, model) -> None:
+    # Every row has its own related objects here, so a missing select_related shows up as growth.
+    FACTORIES[model].create_batch(2)
+    _, few = count_queries(bureau_client, admin_url(model, "changelist"))
+    FACTORIES[model].create_batch(8)
+    response, many = count_queries(bureau_client, admin_url(model, "changelist"))
+    assert response.context["cl"].result_count == 10
+    assert many == few
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [(model, field) for model in FACTORIES for field in admin.site.get_model_admin(model).autocomplete_fields],
+    ids=lambda value: getattr(value, "__name__", value),
+)
+def test_autocomplete_fields_answer(bureau_client, model, field) -> None:
+    target = model._meta.get_field(field).related_model
+    if target in FACTORIES:  # otherwise the user model: the logged-in user is a choice
+        FACTORIES[target]()
+    url = admin_url(Strategy, "changelist").replace("strategy/strategy/", "autocomplete/")
+    response = bureau_client.get(
+        url, {"app_label": model._meta.app_label, "model_name": model._meta.model_name, "field_name": field}
+    )
+    assert response.status_code == 200
+    assert response.json()["results"]
+
+
+# Sections: derived numbers, document order, query count -------------------------------------------
+
+
+def _make_plan_outline(plan: AnnualPlan) -> None:
+    """Chapters 1 and 2, paragraphs 1.1 and 1.2, subparagraph 1.2.1; created out of order."""
+    second = PlanSectionFactory(plan=plan, order=20, title="Versterkingsprogramma")
+    first = PlanSectionFactory(plan=plan, order=10, title="Voortgang")
+    one_two = PlanSectionFactory(plan=plan, parent=first, order=2, title="Gemeenten")
+    PlanSectionFactory(plan=plan, parent=one_two, order=1, title="Bibob")
+    PlanSectionFactory(plan=plan, parent=first, order=1, title="Casuïstiek")
+    PlanSectionFactory(plan=plan, parent=second, order=1, title="Lijn 1")
+
+
+def test_section_changelist_shows_numbers_in_document_order(bureau_client) -> None:
+    plan = AnnualPlanFactory()
+    _make_plan_outline(plan)
+    PlanSectionFactory(order=1, title="Ander jaarplan")
+
+    response = bureau_client.get(admin_url(PlanSection, "changelist"), {"plan__id__exact": plan.pk})
+
+    rows = [(section.number, section.title) for section in response.context["cl"].result_list]
+    assert rows == [
+        ("1", "Voortgang"),
+        ("1.1", "Casuïstiek"),
+        ("1.2", "Gemeenten"),
+        ("1.2.1", "Bibob"),
+        ("2", "Versterkingsprogramma"),
+        ("2.1", "Lijn 1"),
+    ]
+    assertContains(response, ">1.2.1</a>")
+    assertContains(response, ">Bibob</a>")
+
+
+def _make_sections(plan: AnnualPlan, chapters: int) -> None:
+    for _ in range(chapters):
+        chapter = PlanSectionFactory(plan=plan, goal=GoalFactory(strategy=plan.strategy))
+        PlanSectionFactory(plan=plan, parent=chapter, programme_line=ProgrammeLineFactory(strategy=plan.strategy))
+
+
+def test_section_changelist_query_count_does_not_grow(bureau_client, count_queries, django_assert_max_num_queries):
+    plan = AnnualPlanFactory()
+    _make_sections(plan, 3)
+    url = admin_url(PlanSection, "changelist")
+    # session, user; filter choices: plans, goals; count, unfiltered count; the page (plan, goal, line joined);
+    # the skeleton of all shown plans for the numbers; session save (savepoint, update, release).
+    with django_assert_max_num_queries(11):
+        bureau_client.get(url)
+    _, few = count_queries(bureau_client, url)
+    _make_sections(plan, 27)
+    response, many = count_queries(bureau_client, url)
+    assert response.context["cl"].result_count == 60
+    assert many == few
+
+
+def test_plan_sections_are_edited_inline_in_document_order(bureau_client) -> None:
+    plan = AnnualPlanFactory()
+    _make_plan_outline(plan)
+    response = bureau_client.get(admin_url(AnnualPlan, "change", plan.pk))
+    (sections,) = response.context["inline_admin_formsets"]
+    assert [form.instance.title for form in sections.formset.initial_forms] == [
+        "Voortgang",
+        "Casuïstiek",
+        "Gemeenten",
+        "Bibob",
+        "Versterkingsprogramma",
+        "Lijn 1",
+    ]
+    assert list(sections.formset.form.base_fields) == ["order", "parent", "title", "slug"]
+
+
+def test_plan_change_view_adds_a_section_inline(bureau_client) -> None:
+    plan = AnnualPlanFactory()
+    chapter = PlanSectionFactory(plan=plan, order=1)
+    url = admin_url(AnnualPlan, "change", plan.pk)
+    data = admin_post_data(bureau_client.get(url))
+    add_inline_row(data, "sections", order=1, parent=chapter.pk, title="Nieuwe paragraaf", slug="nieuw")
+
+    response = bureau_client.post(url, data)
+
+    assert response.status_code == 302
+    assert plan.sections.get(slug="nieuw").number == "1.1"
+
+
+# Actions --------------------------------------------------------------------------------------------
+
+
+def _make_actions(plan: AnnualPlan, count: int) -> None:
+    section = PlanSectionFactory(plan=plan)
+    for _ in range(count):
+        action = ActionFactory(section=section, goal=GoalFactory(strategy=plan.strategy))
+        ProgressUpdateFactory(action=action, status=Status.AT_RISK)
+
+
+def test_action_changelist_query_count_does_not_grow(bureau_client, count_queries, django_assert_max_num_queries):
+    plan = AnnualPlanFactory()
+    _make_actions(plan, 3)
+    url = admin_url(Action, "changelist")
+    # session, user; filter choices: plans, goals, lines, due years, due quarters; count, unfiltered count;
+    # the page (section and plan joined); the progress updates of the page (one prefetch);
+    # session save (savepoint, update, release).
+    with django_assert_max_num_queries(14):
+        response = bureau_client.get(url)
+    assertContains(response, '<td class="field-current_status">risico</td>', count=3, html=True)
+    _, few = count_queries(bureau_client, url)
+    _make_actions(plan, 27)
+    response, many = count_queries(bureau_client, url)
+    assert response.context["cl"].result_count == 30
+    assert many == few
+
+
+def test_progress_update_added_in_action_inline_gets_author(bureau_client, bureau_admin) -> None:
+    action = ActionFactory()
+    url = admin_url(Action, "change", action.pk)
+    data = admin_post_data(bureau_client.get(url))
+    add_inline_row(data, "updates", date="2024-04-01", status=Status.ON_TRACK, percentage=40, narrative="Gestart.")
+
+    response = bureau_client.post(url, data)
+
+    assert response.status_code == 302
+    update = action.updates.get()
+    assert (update.percentage, update.author) == (40, bureau_admin)
+
+
+def test_negative_percentage_in_action_inline_is_refused(bureau_client) -> None:
+    action = ActionFactory()
+    ProgressUpdateFactory(action=action)
+    url = admin_url(Action, "change", action.pk)
+    data = admin_post_data(bureau_client.get(url))
+    add_inline_row(data, "updates", date="2024-04-01", status=Status.ON_TRACK, percentage=-5, narrative="")
+
+    response = bureau_client.post(url, data)
+
+    assert response.status_code == 200
+    assertContains(response, PERCENTAGE_ERROR)
+    assert ProgressUpdate.objects.count() == 1
+
+
+def test_negative_percentage_in_progress_update_form_is_refused(bureau_client) -> None:
+    action = ActionFactory()
+    url = admin_url(ProgressUpdate, "add")
+    data = admin_post_data(bureau_client.get(url))
+    data.update(action=action.pk, date="2024-04-01", status=Status.ON_TRACK, percentage="-5")
+
+    response = bureau_client.post(url, data)
+
+    assert response.status_code == 200
+    assertContains(response, PERCENTAGE_ERROR)
+    assert response.context["adminform"].form.errors == {"percentage": [PERCENTAGE_ERROR]}
+    assert not ProgressUpdate.objects.exists()
+
+
+# Annual plans ---------------------------------------------------------------------------------------
+
+
+def _plan_add_data(bureau_client, **values: Any) -> dict[str, Any]:
+    data = admin_post_data(bureau_client.get(admin_url(AnnualPlan, "add")))
+    data.update(values)
+    return data
+
+
+def test_plan_added_through_admin(bureau_client) -> None:
+    strategy = StrategyFactory(start_year=2022, end_year=2025)
+    data = _plan_add_data(bureau_client, strategy=strategy.pk, year="2025", title="Jaarplan 2025")
+
+    response = bureau_client.post(admin_url(AnnualPlan, "add"), data)
+
+    assert response.status_code == 302
+    plan = AnnualPlan.objects.get(year=2025)
+    assert (plan.status, plan.price_compensation) == (AnnualPlan.Status.CONCEPT, 0)
+
+
+def test_negative_price_compensation_is_refused(bureau_client) -> None:
+    strategy = StrategyFactory(start_year=2022, end_year=2025)
+    data = _plan_add_data(
+        bureau_client, strategy=strategy.pk, year="2025", title="Jaarplan 2025", price_compensation="-1"
+    )
+
+    response = bureau_client.post(admin_url(AnnualPlan, "add"), data)
+
+    assert response.status_code == 200
+    assertContains(response, PERCENTAGE_ERROR)
+    assert not AnnualPlan.objects.exists()
+
+
+def test_second_plan_for_the_same_year_is_refused(bureau_client) -> None:
+    existing = AnnualPlanFactory(year=2024)
+    data = _plan_add_data(bureau_client, strategy=existing.strategy_id, year="2024", title="Nog een jaarplan")
+
+    response = bureau_client.post(admin_url(AnnualPlan, "add"), data)
+
+    assert response.status_code == 200
+    assertContains(response, "Er bestaat al een jaarplan voor dit jaar.")
+    assert AnnualPlan.objects.count() == 1
+
+
+def test_adopted_plan_keeps_its_year(bureau_client) -> None:
+    plan = AnnualPlanFactory(status=AnnualPlan.Status.ADOPTED, adopted_on="2024-01-20")
+    year = plan.year
+    url = admin_url(AnnualPlan, "change", plan.pk)
+    response = bureau_client.get(url)
+    assert "year" not in response.context["adminform"].form.fields
+    data = admin_post_data(response)
+    data["year"] = str(plan.year + 1)
+
+    assert bureau_client.post(url, data).status_code == 302
+    plan.refresh_from_db()
+    assert plan.year == year
+
+
+def test_adopted_plan_needs_a_date(bureau_client) -> None:
+    plan = AnnualPlanFactory()
+    url = admin_url(AnnualPlan, "change", plan.pk)
+    data = admin_post_data(bureau_client.get(url))
+    data["status"] = AnnualPlan.Status.ADOPTED
+
+    response = bureau_client.post(url, data)
+
+    assertContains(response, escape("Een vastgesteld jaarplan heeft een vaststellingsdatum."))
+    plan.refresh_from_db()
+    assert plan.status == AnnualPlan.Status.CONCEPT
