@@ -11,18 +11,10 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from .formatting import format_amount
 from .models import CostGroup, CostLine, CostSplit, FundingSource, ProgrammeAllocation
 
 AMOUNT_ERRORS = {"invalid": _("Vul een bedrag in hele euro's in, zonder punten of tekens.")}
-
-
-def format_amount(value: int | None) -> str:
-    """An amount the way the jaarplan prints it: 1.378.037, -12.500, "-" for zero, "pm" when unknown."""
-    if value is None:
-        return "pm"
-    if value == 0:
-        return "-"
-    return f"{value:,}".replace(",", ".")
 
 
 @admin.register(CostGroup)

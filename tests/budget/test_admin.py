@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.utils.html import escape
 from pytest_django.asserts import assertContains
 
-from budget.admin import format_amount
+from budget.formatting import format_amount
 from budget.models import (
     CostCategory,
     CostGroup,
