@@ -21,7 +21,7 @@ migrate: setup
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 
 load: migrate
-	DJANGO_DEBUG=true $(PY) manage.py loaddata jaarplan_2024
+	DJANGO_DEBUG=true $(PY) manage.py load_plan
 
 demo-users: load
 	DJANGO_DEBUG=true $(PY) manage.py create_demo_users

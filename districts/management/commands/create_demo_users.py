@@ -52,4 +52,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo-accounts (wachtwoorden zijn bij elke start nieuw):"))
         for username, password, role in rows:
             self.stdout.write(f"  {username.ljust(width)}  {password}  {role}")
-        self.stdout.write("Inloggen op http://127.0.0.1:8000/admin/")
+        self.stdout.write("Open http://127.0.0.1:8000/ en log in; beheer staat op /admin/.")
