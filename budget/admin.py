@@ -1,7 +1,8 @@
-"""Admin screens for the budget: cost lines and their splits, funding and the multi-year table."""
+"""Admin screens for the budget: cost lines and their splits, funding, the multi-year table and spending."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -12,9 +13,21 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .formatting import format_amount
-from .models import CostGroup, CostLine, CostSplit, FundingSource, ProgrammeAllocation
+from .models import CostGroup, CostLine, CostSplit, FundingSource, ProgrammeAllocation, Spending
 
 AMOUNT_ERRORS = {"invalid": _("Vul een bedrag in hele euro's in, zonder punten of tekens.")}
+
+
+class WholeEurosField(forms.IntegerField):
+    """Digits only, with an optional minus sign.
+
+    Django's IntegerField drops a trailing ".000", so "260.000" typed the Dutch way would be saved as 260.
+    """
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not re.fullmatch(r"-?\d+", value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 @admin.register(CostGroup)
@@ -65,6 +78,7 @@ class CostSplitForm(forms.ModelForm):
     class Meta:
         model = CostSplit
         fields = "__all__"  # noqa: DJ007 - the admin chooses the fields
+        field_classes = {"amount": WholeEurosField}
         error_messages = {"amount": AMOUNT_ERRORS}
 
 
@@ -81,6 +95,7 @@ class CostLineForm(forms.ModelForm):
     class Meta:
         model = CostLine
         fields = "__all__"  # noqa: DJ007 - the admin chooses the fields
+        field_classes = {"amount": WholeEurosField}
         error_messages = {"amount": AMOUNT_ERRORS}
 
 
@@ -154,6 +169,7 @@ class FundingSourceForm(forms.ModelForm):
     class Meta:
         model = FundingSource
         fields = "__all__"  # noqa: DJ007 - the admin chooses the fields
+        field_classes = {"amount": WholeEurosField}
         error_messages = {"amount": AMOUNT_ERRORS}
 
 
@@ -177,6 +193,7 @@ class ProgrammeAllocationForm(forms.ModelForm):
     class Meta:
         model = ProgrammeAllocation
         fields = "__all__"  # noqa: DJ007 - the admin chooses the fields
+        field_classes = {"amount_thousands": WholeEurosField}
         error_messages = {
             "amount_thousands": {"invalid": _("Vul een bedrag in duizenden euro's in, zonder punten of tekens.")}
         }
@@ -199,3 +216,40 @@ class ProgrammeAllocationAdmin(admin.ModelAdmin):
     @admin.display(description=_("bedrag (× € 1.000)"), ordering="amount_thousands")
     def amount_display(self, allocation: ProgrammeAllocation) -> str:
         return format_amount(allocation.amount_thousands)
+
+
+class SpendingForm(forms.ModelForm):
+    class Meta:
+        model = Spending
+        fields = "__all__"  # noqa: DJ007 - the admin chooses the fields
+        field_classes = {"amount": WholeEurosField}
+        error_messages = {
+            "amount": AMOUNT_ERRORS,
+            "quarter": {"invalid": _("Een kwartaal is 1, 2, 3 of 4.")},
+            "year": {"invalid": _("Vul een jaar in, bijvoorbeeld 2024.")},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The browser's number spinner offers only real quarters (the field itself would allow 0).
+        self.fields["quarter"].widget.attrs.update(min=1, max=4)
+
+
+@admin.register(Spending)
+class SpendingAdmin(admin.ModelAdmin):
+    form = SpendingForm
+    list_display = ("cost_line", "year", "quarter", "amount_display", "note", "plan")
+    list_select_related = ("cost_line__plan",)
+    list_filter = ("cost_line__plan", "year", "quarter", "cost_line__funding_stream", "cost_line__category")
+    search_fields = ("cost_line__label", "note")
+    autocomplete_fields = ("cost_line",)
+    fields = ("cost_line", "year", "quarter", "amount", "note")
+    ordering = ("-year", "cost_line__order", "quarter")
+
+    @admin.display(description=_("bedrag (€)"), ordering="amount")
+    def amount_display(self, spending: Spending) -> str:
+        return format_amount(spending.amount)
+
+    @admin.display(description=_("jaarplan"), ordering="cost_line__plan__year")
+    def plan(self, spending: Spending) -> str:
+        return str(spending.cost_line.plan)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from strategy.models import AnnualPlan, ProgrammeLine
@@ -332,3 +334,60 @@ class ProgrammeAllocation(models.Model):
     def clean(self) -> None:
         if self.programme_line_id and self.plan_id and self.programme_line.strategy_id != self.plan.strategy_id:
             raise ValidationError({"programme_line": _("Deze lijn hoort bij een andere strategie dan het jaarplan.")})
+
+
+QUARTER_MESSAGE = _("Een kwartaal is 1, 2, 3 of 4.")
+
+
+class SpendingQuerySet(models.QuerySet["Spending"]):
+    def for_plan_year(self, plan: AnnualPlan) -> SpendingQuerySet:
+        """Spending booked in the plan's own year on the plan's cost lines: what the budget page counts."""
+        return self.filter(cost_line__plan=plan, year=plan.year)
+
+
+class Spending(models.Model):
+    """What was actually spent on a cost line in one quarter (realisatie), in whole euros."""
+
+    cost_line = models.ForeignKey(
+        CostLine, on_delete=models.CASCADE, related_name="spendings", verbose_name=_("kostenregel")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("jaar"),
+        validators=[
+            MinValueValidator(2000, message=_("Vul een jaar van 2000 tot en met 2100 in.")),
+            MaxValueValidator(2100, message=_("Vul een jaar van 2000 tot en met 2100 in.")),
+        ],
+    )
+    quarter = models.PositiveSmallIntegerField(
+        _("kwartaal"),
+        validators=[MinValueValidator(1, message=QUARTER_MESSAGE), MaxValueValidator(4, message=QUARTER_MESSAGE)],
+        help_text=_("1, 2, 3 of 4."),
+    )
+    amount = models.BigIntegerField(
+        _("bedrag (€)"),
+        help_text=_("Hele euro's; negatief voor een correctie of creditnota."),
+        error_messages={"invalid": _("Vul een bedrag in hele euro's in, zonder punten of tekens.")},
+    )
+    note = models.CharField(_("toelichting"), max_length=300, blank=True)
+
+    objects = SpendingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("besteding")
+        verbose_name_plural = _("bestedingen (realisatie)")
+        ordering = ["cost_line__plan", "cost_line__order", "year", "quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cost_line", "year", "quarter"],
+                name="spending_once_per_quarter",
+                violation_error_message=_("Voor deze kostenregel is dit kwartaal al geboekt; pas die boeking aan."),
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4),
+                name="spending_quarter_1_to_4",
+                violation_error_message=QUARTER_MESSAGE,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cost_line} – Q{self.quarter} {self.year}"

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "budget"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("jaarplan/<int:year>/begroting/", views.budget_overview, name="overview"),
+]

@@ -7,3 +7,15 @@ class StrategyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "strategy"
     verbose_name = "Strategie"
+
+    def ready(self) -> None:
+        from . import permissions
+        from .models import Action, AnnualPlan, Phenomenon, PlanSection, ProgressUpdate
+
+        permissions.register(AnnualPlan, plan_path=None)
+        permissions.register(PlanSection, plan_path="plan")
+        permissions.register(Phenomenon, plan_path="plan")
+        permissions.register(Action, plan_path="section__plan", coordinator_edits=True)
+        permissions.register(
+            ProgressUpdate, plan_path="action__section__plan", coordinator_edits=True, open_after_adoption=True
+        )

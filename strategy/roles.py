@@ -13,18 +13,11 @@ STEERING_GROUP = "Stuurgroep"
 
 PLAN_APPS = ("strategy", "districts", "budget")
 
-# Models a coordinator works on for their own district.
+# Models a coordinator works on for their own district (the object-level rule is in
+# strategy.permissions; these model permissions only open the admin screens).
 COORDINATOR_MODELS = {
     "strategy": ("action", "progressupdate"),
-    "districts": (
-        "districtplan",
-        "districtfocustheme",
-        "development",
-        "baselinenorm",
-        "baselineassessment",
-        "resiliencescan",
-        "commonthreadsreport",
-    ),
+    "districts": ("districtplan", "districtfocustheme", "development", "baselineassessment", "resiliencescan"),
 }
 
 

@@ -12,6 +12,7 @@ from budget.models import (
     FundingSource,
     FundingStream,
     ProgrammeAllocation,
+    Spending,
 )
 from tests.strategy.factories import AnnualPlanFactory, ProgrammeLineFactory
 
@@ -68,3 +69,13 @@ class ProgrammeAllocationFactory(factory.django.DjangoModelFactory):
     year = 2024
     kind = ProgrammeAllocation.Kind.ANNUAL
     amount_thousands = 1_000
+
+
+class SpendingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Spending
+
+    cost_line = factory.SubFactory(CostLineFactory)
+    year = factory.SelfAttribute("cost_line.plan.year")
+    quarter = 1
+    amount = 25_000

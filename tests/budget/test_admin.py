@@ -20,6 +20,7 @@ from budget.models import (
     FundingSource,
     FundingStream,
     ProgrammeAllocation,
+    Spending,
 )
 from tests.budget.factories import (
     CostGroupFactory,
@@ -27,6 +28,7 @@ from tests.budget.factories import (
     CostSplitFactory,
     FundingSourceFactory,
     ProgrammeAllocationFactory,
+    SpendingFactory,
 )
 from tests.conftest import add_inline_row, admin_post_data, admin_url
 from tests.strategy.factories import AnnualPlanFactory, ProgrammeLineFactory
@@ -39,6 +41,7 @@ FACTORIES: dict[type[Any], type[factory.django.DjangoModelFactory]] = {
     CostSplit: CostSplitFactory,
     FundingSource: FundingSourceFactory,
     ProgrammeAllocation: ProgrammeAllocationFactory,
+    Spending: SpendingFactory,
 }
 AMOUNT_ERROR = "Vul een bedrag in hele euro's in, zonder punten of tekens."
 
@@ -185,3 +188,15 @@ def test_split_cost_line_may_not_be_charged_to_a_line_itself(bureau_client) -> N
     assert response.status_code == 200
     assertContains(response, escape("maak 'ten laste van lijn' leeg of verwijder de verdeling"))
     assert not CostSplit.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["260.000", "260,00", "1.378.037"])
+def test_cost_amount_typed_with_dots_is_refused_not_shrunk(bureau_client, typed) -> None:
+    # Django's own IntegerField reads "260.000" as 260: a Dutch user would lose three zeros without notice.
+    plan = AnnualPlanFactory()
+    data = _cost_line_add_data(bureau_client, plan, amount=typed)
+
+    response = bureau_client.post(admin_url(CostLine, "add"), data)
+
+    assertContains(response, escape(AMOUNT_ERROR))
+    assert not CostLine.objects.exists()
