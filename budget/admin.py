@@ -12,6 +12,8 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from strategy.admin_policy import PolicyModelAdmin, PolicyTabularInline
+
 from .formatting import format_amount
 from .models import CostGroup, CostLine, CostSplit, FundingSource, ProgrammeAllocation, Spending
 
@@ -31,7 +33,7 @@ class WholeEurosField(forms.IntegerField):
 
 
 @admin.register(CostGroup)
-class CostGroupAdmin(admin.ModelAdmin):
+class CostGroupAdmin(PolicyModelAdmin):
     list_display = ("title", "category", "plan")
     list_select_related = ("plan",)
     list_filter = ("plan", "category")
@@ -82,7 +84,7 @@ class CostSplitForm(forms.ModelForm):
         error_messages = {"amount": AMOUNT_ERRORS}
 
 
-class CostSplitInline(admin.TabularInline):
+class CostSplitInline(PolicyTabularInline):
     model = CostSplit
     form = CostSplitForm
     formset = CostSplitFormSet
@@ -100,7 +102,7 @@ class CostLineForm(forms.ModelForm):
 
 
 @admin.register(CostLine)
-class CostLineAdmin(admin.ModelAdmin):
+class CostLineAdmin(PolicyModelAdmin):
     form = CostLineForm
     list_display = ("order", "label", "category", "group", "amount_display", "funding_stream", "charged_to", "plan")
     list_display_links = ("order", "label")
@@ -146,7 +148,7 @@ class StandaloneCostSplitForm(CostSplitForm):
 
 
 @admin.register(CostSplit)
-class CostSplitAdmin(admin.ModelAdmin):
+class CostSplitAdmin(PolicyModelAdmin):
     """Mostly for looking up; the page of the cost line checks that the parts add up."""
 
     form = StandaloneCostSplitForm
@@ -174,7 +176,7 @@ class FundingSourceForm(forms.ModelForm):
 
 
 @admin.register(FundingSource)
-class FundingSourceAdmin(admin.ModelAdmin):
+class FundingSourceAdmin(PolicyModelAdmin):
     form = FundingSourceForm
     list_display = ("order", "label", "funder", "funding_stream", "amount_display", "plan")
     list_display_links = ("order", "label")
@@ -200,7 +202,7 @@ class ProgrammeAllocationForm(forms.ModelForm):
 
 
 @admin.register(ProgrammeAllocation)
-class ProgrammeAllocationAdmin(admin.ModelAdmin):
+class ProgrammeAllocationAdmin(PolicyModelAdmin):
     form = ProgrammeAllocationForm
     list_display = ("programme_line", "kind", "display_label", "year", "amount_display", "plan")
     list_select_related = ("plan", "programme_line")
@@ -236,7 +238,7 @@ class SpendingForm(forms.ModelForm):
 
 
 @admin.register(Spending)
-class SpendingAdmin(admin.ModelAdmin):
+class SpendingAdmin(PolicyModelAdmin):
     form = SpendingForm
     list_display = ("cost_line", "year", "quarter", "amount_display", "note", "plan")
     list_select_related = ("cost_line__plan",)

@@ -8,6 +8,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from strategy.admin_policy import PolicyModelAdmin, PolicyStackedInline, PolicyTabularInline
+
 from .models import (
     BaselineAssessment,
     BaselineNorm,
@@ -22,7 +24,7 @@ from .models import (
 )
 
 
-class MunicipalityInline(admin.TabularInline):
+class MunicipalityInline(PolicyTabularInline):
     """The district's municipalities as a plain list; details on the municipality's own page."""
 
     model = Municipality
@@ -33,7 +35,7 @@ class MunicipalityInline(admin.TabularInline):
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(PolicyModelAdmin):
     list_display = ("order", "name", "province", "municipality_count")
     list_display_links = ("name",)
     list_filter = ("province",)
@@ -60,7 +62,7 @@ class MunicipalityForm(forms.ModelForm):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(PolicyModelAdmin):
     form = MunicipalityForm
     list_display = ("name", "district", "province")
     list_select_related = ("district",)
@@ -70,7 +72,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 
 @admin.register(FocusTheme)
-class FocusThemeAdmin(admin.ModelAdmin):
+class FocusThemeAdmin(PolicyModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
@@ -79,14 +81,14 @@ class FocusThemeAdmin(admin.ModelAdmin):
 # A district's chapter of the plan ---------------------------------------------------------------
 
 
-class DistrictFocusThemeInline(admin.StackedInline):
+class DistrictFocusThemeInline(PolicyStackedInline):
     model = DistrictFocusTheme
     fields = (("order", "theme", "label"), "section", "text")
     autocomplete_fields = ("theme", "section")
     extra = 0
 
 
-class DevelopmentInline(admin.StackedInline):
+class DevelopmentInline(PolicyStackedInline):
     model = Development
     fields = (("order", "title"), "section", "body")
     autocomplete_fields = ("section",)
@@ -100,7 +102,7 @@ class BaselineNormInlineForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2, "cols": 40})}
 
 
-class BaselineNormInline(admin.TabularInline):
+class BaselineNormInline(PolicyTabularInline):
     model = BaselineNorm
     form = BaselineNormInlineForm
     fields = ("order", "title", "section", "description")
@@ -110,7 +112,7 @@ class BaselineNormInline(admin.TabularInline):
 
 
 @admin.register(DistrictPlan)
-class DistrictPlanAdmin(admin.ModelAdmin):
+class DistrictPlanAdmin(PolicyModelAdmin):
     list_display = ("district", "plan", "workplan_name", "workplan_period", "section")
     list_select_related = ("district", "plan", "section")
     list_filter = ("plan", "district")
@@ -120,7 +122,7 @@ class DistrictPlanAdmin(admin.ModelAdmin):
     ordering = ("-plan__year", "district__order")
 
 
-class DistrictItemAdmin(admin.ModelAdmin):
+class DistrictItemAdmin(PolicyModelAdmin):
     """Shared columns for the things a district plan holds, ordered as the plan prints them."""
 
     list_select_related = ("district_plan__district", "district_plan__plan", "section")
@@ -166,7 +168,7 @@ class BaselineNormAdmin(DistrictItemAdmin):
 
 
 @admin.register(BaselineAssessment)
-class BaselineAssessmentAdmin(admin.ModelAdmin):
+class BaselineAssessmentAdmin(PolicyModelAdmin):
     list_display = ("municipality", "norm", "district", "assessed_on", "status")
     list_select_related = ("municipality", "norm__district_plan__district")
     list_filter = ("status", "municipality__district", "norm__district_plan__plan", "assessed_on")
@@ -179,7 +181,7 @@ class BaselineAssessmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResilienceScan)
-class ResilienceScanAdmin(admin.ModelAdmin):
+class ResilienceScanAdmin(PolicyModelAdmin):
     list_display = ("municipality", "district", "year", "is_delivered", "delivered_on")
     list_select_related = ("municipality__district",)
     list_filter = ("year", "is_delivered", "municipality__district")
@@ -192,7 +194,7 @@ class ResilienceScanAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommonThreadsReport)
-class CommonThreadsReportAdmin(admin.ModelAdmin):
+class CommonThreadsReportAdmin(PolicyModelAdmin):
     list_display = ("district", "year", "status", "due_quarter", "delivered_on")
     list_select_related = ("district",)
     list_filter = ("district", "year", "status")

@@ -1,4 +1,4 @@
-"""The jaarplan as a web page and as a PDF download, both from `build_plan_report`."""
+"""The jaarplan as a web page and as a PDF download, both from `build_plan_report`; the dashboards."""
 
 from __future__ import annotations
 
@@ -9,6 +9,14 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from .builders import PlanReport, build_plan_report, plan_years
+from .dashboards import (
+    ProgressReport,
+    build_dashboard,
+    build_district_index,
+    build_district_page,
+    build_progress_report,
+    build_theme_overview,
+)
 from .models import RenderedDocument
 from .pdf import fingerprint, render_pdf
 
@@ -23,7 +31,7 @@ def plan_report(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "reports/jaarplan.html", {"report": build_plan_report(year)})
 
 
-def cached_pdf(key: str, template: str, report: PlanReport) -> bytes:
+def cached_pdf(key: str, template: str, report: PlanReport | ProgressReport) -> bytes:
     """The PDF of `report`, rendered only when no rendering of exactly this content is stored."""
     current = fingerprint(report)
     stored = RenderedDocument.objects.filter(key=key, fingerprint=current).values_list("content", flat=True).first()
@@ -39,6 +47,38 @@ def plan_pdf(request: HttpRequest, year: int) -> HttpResponse:
     report = build_plan_report(year)
     pdf = cached_pdf(f"jaarplan-{report.year}", "reports/jaarplan_pdf.html", report)
     filename = f"jaarplan-{report.year}-{slugify(report.organisation)}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/dashboard.html", {"dashboard": build_dashboard()})
+
+
+@require_GET
+def district_index(request: HttpRequest) -> HttpResponse:
+    plan, districts = build_district_index()
+    return render(request, "reports/district_index.html", {"year": plan.year, "districts": districts})
+
+
+@require_GET
+def district(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "reports/district.html", {"page": build_district_page(slug)})
+
+
+@require_GET
+def themes(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/themes.html", {"overview": build_theme_overview()})
+
+
+@require_GET
+def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
+    # Built first and rendered outside any transaction (render_pdf refuses to run inside one).
+    report = build_progress_report(int(year), int(quarter))
+    pdf = cached_pdf(f"voortgang-{report.year}-Q{report.quarter}", "reports/progress_pdf.html", report)
+    filename = f"voortgangsrapportage-{report.year}-q{report.quarter}-{slugify(report.organisation)}.pdf"
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from typing import Any
 
@@ -12,6 +13,8 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from . import permissions, services
+from .admin_policy import PolicyModelAdmin, PolicyTabularInline
 from .models import (
     Action,
     AnnualPlan,
@@ -59,13 +62,13 @@ def in_document_order(queryset: QuerySet[PlanSection]) -> QuerySet[PlanSection]:
 # Strategy ---------------------------------------------------------------------------------------
 
 
-class GoalInline(admin.TabularInline):
+class GoalInline(PolicyTabularInline):
     model = Goal
     fields = ("number", "short_title", "title")
     extra = 0
 
 
-class ProgrammeLineInline(admin.TabularInline):
+class ProgrammeLineInline(PolicyTabularInline):
     model = ProgrammeLine
     fields = ("number", "title", "goal")
     autocomplete_fields = ("goal",)
@@ -73,14 +76,14 @@ class ProgrammeLineInline(admin.TabularInline):
 
 
 @admin.register(Strategy)
-class StrategyAdmin(admin.ModelAdmin):
+class StrategyAdmin(PolicyModelAdmin):
     list_display = ("name", "subtitle", "start_year", "end_year")
     search_fields = ("name", "subtitle")
     inlines = (GoalInline, ProgrammeLineInline)
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(PolicyModelAdmin):
     list_display = ("number", "short_title", "title", "strategy")
     list_display_links = ("number", "short_title")
     list_select_related = ("strategy",)
@@ -91,7 +94,7 @@ class GoalAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgrammeLine)
-class ProgrammeLineAdmin(admin.ModelAdmin):
+class ProgrammeLineAdmin(PolicyModelAdmin):
     list_display = ("number", "title", "goal", "strategy")
     list_display_links = ("number", "title")
     list_select_related = ("strategy", "goal")
@@ -104,6 +107,20 @@ class ProgrammeLineAdmin(admin.ModelAdmin):
 # Annual plan and its sections -------------------------------------------------------------------
 
 
+class AdoptForm(forms.Form):
+    adopted_on = forms.DateField(
+        label=_("Vastgesteld op"), initial=datetime.date.today, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Geef aan waarom het jaarplan wordt heropend.")},
+    )
+
+
 class AnnualPlanForm(forms.ModelForm):
     class Meta:
         model = AnnualPlan
@@ -111,7 +128,7 @@ class AnnualPlanForm(forms.ModelForm):
         error_messages = {"price_compensation": PERCENTAGE_ERRORS}
 
 
-class PlanSectionInline(admin.TabularInline):
+class PlanSectionInline(PolicyTabularInline):
     """The plan's table of contents; the long body is edited on the section's own page."""
 
     model = PlanSection
@@ -127,7 +144,7 @@ class PlanSectionInline(admin.TabularInline):
 
 
 @admin.register(AnnualPlan)
-class AnnualPlanAdmin(admin.ModelAdmin):
+class AnnualPlanAdmin(PolicyModelAdmin):
     form = AnnualPlanForm
     list_display = ("year", "title", "strategy", "status", "adopted_on", "price_compensation")
     list_display_links = ("year", "title")
@@ -145,7 +162,7 @@ class AnnualPlanAdmin(admin.ModelAdmin):
                     "year",
                     "title",
                     "organisation",
-                    ("status", "adopted_on"),
+                    "status_display",
                     "price_compensation",
                 )
             },
@@ -157,14 +174,85 @@ class AnnualPlanAdmin(admin.ModelAdmin):
         (_("Leeswijzer"), {"fields": ("reading_guide",)}),
     )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: AnnualPlan | None = None) -> Any:
-        # Once adopted, the year and strategy are what the stuurgroep signed: links and the PDF use them.
-        if obj is not None and obj.status == AnnualPlan.Status.ADOPTED:
-            return ("strategy", "year")
-        return ()
+    # Status changes only through "Vaststellen" and "Heropenen", so each one is recorded.
+    readonly_fields = ("status_display",)
+    change_form_template = "admin/strategy/annualplan/change_form.html"
+
+    @admin.display(description=_("status"))
+    def status_display(self, plan: AnnualPlan) -> str:
+        if plan.status == AnnualPlan.Status.ADOPTED and plan.adopted_on:
+            return _("vastgesteld op %(date)s") % {"date": plan.adopted_on.strftime("%d-%m-%Y")}
+        return str(plan.get_status_display())
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        return [
+            path(
+                "<int:pk>/vaststellen/", self.admin_site.admin_view(self.adopt_view), name="strategy_annualplan_adopt"
+            ),
+            path(
+                "<int:pk>/heropenen/", self.admin_site.admin_view(self.reopen_view), name="strategy_annualplan_reopen"
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        plan = self.get_object(request, object_id)
+        extra = {
+            "can_adopt": plan is not None and permissions.can_adopt(request.user, plan),
+            "can_reopen": plan is not None and permissions.can_reopen(request.user, plan),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    def _status_view(
+        self, request: HttpRequest, pk: int, *, allowed: Any, form_class: Any, title: str, run: Any
+    ) -> Any:
+        from django.contrib import messages
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import get_object_or_404, redirect
+        from django.template.response import TemplateResponse
+
+        plan = get_object_or_404(AnnualPlan, pk=pk)
+        if not allowed(request.user, plan):
+            raise PermissionDenied
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            run(plan, form.cleaned_data)
+            messages.success(request, _("%(plan)s: %(title)s gelukt.") % {"plan": plan, "title": title.lower()})
+            return redirect("admin:strategy_annualplan_change", plan.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "plan": plan,
+            "form": form,
+            "title": f"{title}: {plan}",
+        }
+        return TemplateResponse(request, "admin/strategy/annualplan/status_form.html", context)
+
+    def adopt_view(self, request: HttpRequest, pk: int) -> Any:
+        return self._status_view(
+            request,
+            pk,
+            allowed=permissions.can_adopt,
+            form_class=AdoptForm,
+            title=str(_("Vaststellen")),
+            run=lambda plan, data: services.adopt_plan(plan=plan, user=request.user, adopted_on=data["adopted_on"]),
+        )
+
+    def reopen_view(self, request: HttpRequest, pk: int) -> Any:
+        return self._status_view(
+            request,
+            pk,
+            allowed=permissions.can_reopen,
+            form_class=ReopenForm,
+            title=str(_("Heropenen")),
+            run=lambda plan, data: services.reopen_plan(plan=plan, user=request.user, reason=data["reason"]),
+        )
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(PolicyTabularInline):
     model = Action
     fields = ("order", "title", "owner", "due_year", "due_quarter", "goal", "programme_line")
     autocomplete_fields = ("goal", "programme_line")
@@ -196,7 +284,7 @@ class NumberedSectionChangeList(ChangeList):
 
 
 @admin.register(PlanSection)
-class PlanSectionAdmin(admin.ModelAdmin):
+class PlanSectionAdmin(PolicyModelAdmin):
     list_display = ("section_number", "title", "plan", "slug", "goal", "programme_line", "table")
     list_display_links = ("section_number", "title")
     list_select_related = ("plan", "goal", "programme_line")
@@ -230,7 +318,7 @@ class ProgressUpdateForm(forms.ModelForm):
         widgets = {"narrative": forms.Textarea(attrs={"rows": 2, "cols": 40})}
 
 
-class ProgressUpdateInline(admin.TabularInline):
+class ProgressUpdateInline(PolicyTabularInline):
     model = ProgressUpdate
     form = ProgressUpdateForm
     fields = ("date", "status", "percentage", "narrative", "author")
@@ -244,7 +332,7 @@ def _fill_author(request: HttpRequest, update: ProgressUpdate) -> None:
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(PolicyModelAdmin):
     list_display = ("title", "section", "plan_year", "owner", "due", "current_status")
     list_select_related = ("section__plan",)
     list_filter = ("section__plan", "goal", "programme_line", "due_year", "due_quarter")
@@ -280,7 +368,7 @@ class ActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(PolicyModelAdmin):
     form = ProgressUpdateForm
     list_display = ("action", "date", "status", "percentage", "author")
     list_select_related = ("action", "author")
@@ -295,7 +383,7 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Phenomenon)
-class PhenomenonAdmin(admin.ModelAdmin):
+class PhenomenonAdmin(PolicyModelAdmin):
     list_display = ("name", "category", "order", "plan", "section")
     list_select_related = ("plan", "section")
     list_filter = ("plan", "category")

@@ -175,3 +175,11 @@ def can_adopt(user: Any, plan: Any) -> bool:
 
 def can_reopen(user: Any, plan: Any) -> bool:
     return is_bureau(user) and plan.status == "vastgesteld"
+
+
+def choices_filter(user: Any, model: type[Model]) -> Q | None:
+    """Limit on the objects a coordinator may pick in a form (their own district's); None: no limit."""
+    if is_bureau(user) or not is_coordinator(user):
+        return None
+    scope = scope_of(model)
+    return scope.district_filter(user_district_ids(user)) if scope.district_filter else None

@@ -5,6 +5,7 @@ Runs against a throw-away test database, never against the development or produc
 
 from __future__ import annotations
 
+import datetime
 import gc
 import statistics
 import time
@@ -22,11 +23,13 @@ from django.test import Client
 from django.test.utils import setup_test_environment
 
 from budget.models import CostLine, FundingSource
+from districts.models import BaselineAssessment, BaselineNorm, DistrictPlan
 from reports.builders import build_plan_report
 from reports.models import RenderedDocument
-from strategy.models import Action, AnnualPlan, Phenomenon, PlanSection
+from strategy.models import Action, AnnualPlan, Phenomenon, PlanSection, ProgressUpdate, Status
 
 SYNTHETIC_YEAR = 2026
+DASHBOARD_DISTRICT = "ijsselland"  # the district with the most norms in 2024
 
 
 def median_ms(func: Callable[[], Any], runs: int, before: Callable[[], Any] | None = None) -> float:
@@ -121,6 +124,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Database: {connection.vendor}; Python/Django op deze machine.")
             for plan in (source, synthetic):
                 self.bench_plan(client, plan)
+            # The dashboards show the newest plan: the synthetic one goes, the 2024 plan is current again.
+            synthetic.delete()
+            self.bench_dashboards(client, source)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
@@ -159,3 +165,63 @@ class Command(BaseCommand):
         self.stdout.write(f"  PDF uit de cache       mediaan van 20: {cached_ms:8.1f} ms   (doel < 50 ms)")
         self.stdout.write(f"  kale WeasyPrint        mediaan van 5:  {plain_ms:8.1f} ms")
         self.stdout.write(f"  PDF / kale WeasyPrint: {pdf_ms / plain_ms:6.3f}   (doel < 1,10)")
+
+    def bench_dashboards(self, client: Client, plan: AnnualPlan) -> None:
+        """Dashboard and a district page: 2024 with updates and assessments, then ten times as many."""
+        actions = list(Action.objects.filter(section__plan=plan))
+        statuses = [Status.ON_TRACK, Status.AT_RISK, Status.DELAYED, Status.DONE]
+
+        def add_updates(targets: list[Action]) -> None:
+            ProgressUpdate.objects.bulk_create(
+                ProgressUpdate(
+                    action=a,
+                    date=datetime.date(2024, 1 + n * 3, 1 + a.pk % 28),
+                    status=statuses[(a.pk + n) % 4],
+                    percentage=100 if statuses[(a.pk + n) % 4] == Status.DONE else 50,
+                    narrative="Voortgang volgens de coördinator.",
+                )
+                for a in targets
+                for n in range(2)
+            )
+
+        def add_assessments(days: range) -> None:
+            statuses = list(BaselineAssessment.Status)
+            BaselineAssessment.objects.bulk_create(
+                BaselineAssessment(
+                    municipality=m, norm=norm, assessed_on=datetime.date(2024, 2, day), status=statuses[day % 4]
+                )
+                for dp in DistrictPlan.objects.filter(plan=plan).select_related("district")
+                for norm in BaselineNorm.objects.filter(district_plan=dp)
+                for m in dp.district.municipalities.all()
+                for day in days
+            )
+
+        add_updates(actions)
+        add_assessments(range(1, 2))
+
+        def get(url: str) -> None:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        for label in ("Jaarplan 2024 met voortgang", "Tien keer zoveel acties, updates en standen"):
+            dashboard_ms = median_ms(lambda: get("/"), 20)
+            district_ms = median_ms(lambda: get(f"/districten/{DASHBOARD_DISTRICT}/"), 20)
+            self.stdout.write(
+                f"\n{label}: {Action.objects.filter(section__plan=plan).count()} acties, "
+                f"{ProgressUpdate.objects.count()} updates, {BaselineAssessment.objects.count()} standen basis op orde"
+            )
+            self.stdout.write(
+                f"  Dashboard              mediaan van 20: {dashboard_ms:8.1f} ms   (doel < 100 ms bij 2024)"
+            )
+            self.stdout.write(
+                f"  Districtspagina        mediaan van 20: {district_ms:8.1f} ms   (doel < 100 ms bij 2024)"
+            )
+            if label.startswith("Tien"):
+                break
+            copies = Action.objects.bulk_create(
+                Action(section=a.section, order=1000 + n * 100 + a.order, title=f"{a.title} ({n})")
+                for a in actions
+                for n in range(9)
+            )
+            add_updates(copies)
+            add_assessments(range(2, 11))

@@ -1,0 +1,722 @@
+"""Dashboards of the current plan: progress per goal and district, one district, themes, quarterly report.
+
+Like `reports.builders`, every builder here loads what it needs in a fixed number of queries
+(named in the comments) and returns plain data; the templates only read it.
+
+An action's status is the status of its latest progress update (`Action.status`). The updates
+are prefetched into `updates_newest_first`, the attribute `Action.latest_update` reads, so the
+model's own rule is used, and a report "as of" a date simply prefetches fewer updates.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from districts.models import (
+    BaselineAssessment,
+    BaselineNorm,
+    CommonThreadsReport,
+    Development,
+    DistrictFocusTheme,
+    DistrictPlan,
+    FocusTheme,
+    Municipality,
+    ResilienceScan,
+)
+from strategy.models import Action, AnnualPlan, Goal, ProgressUpdate, Status
+
+from .builders import Item
+from .markup import Markdown
+
+REGIONAL = "Regionaal"
+OTHER_GOAL = "Overig"
+PROGRESS_STYLESHEET = "reports/progress-print.css"
+
+# Order of the statuses in tables and stacked bars: finished work first, work not begun last.
+STATUS_ORDER: tuple[str, ...] = (Status.DONE, Status.ON_TRACK, Status.AT_RISK, Status.DELAYED, Status.NOT_STARTED)
+STATUS_LABELS: dict[str, str] = {value: str(Status(value).label) for value in STATUS_ORDER}
+ATTENTION_STATUSES = {Status.AT_RISK, Status.DELAYED}
+
+
+@dataclass(frozen=True)
+class AssessmentStyle:
+    label: str
+    symbol: str
+
+
+# Colour is never the only carrier: every cell also prints a symbol and a word.
+ASSESSMENT_STYLES: dict[str, AssessmentStyle] = {
+    BaselineAssessment.Status.MEETS: AssessmentStyle("voldoet", "+"),
+    BaselineAssessment.Status.PARTLY: AssessmentStyle("deels", "±"),
+    BaselineAssessment.Status.FAILS: AssessmentStyle("voldoet niet", "×"),
+    BaselineAssessment.Status.UNKNOWN: AssessmentStyle("onbekend", "?"),
+}
+
+
+def today() -> datetime.date:
+    """The date overdue actions are measured against (a function, so tests can fix the clock)."""
+    return timezone.localdate()
+
+
+def quarter_end(year: int, quarter: int) -> datetime.date:
+    month = 3 * quarter
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def percentage(part: int, whole: int) -> int | None:
+    """A whole percentage, rounded half up; None when there is nothing to divide."""
+    if not whole:
+        return None
+    return (200 * part + whole) // (2 * whole)
+
+
+def percentage_label(part: int, whole: int) -> str:
+    share = percentage(part, whole)
+    return "–" if share is None else f"{share}%"
+
+
+# --- plain data ---------------------------------------------------------------------------
+
+
+@dataclass
+class ActionRow:
+    title: str
+    owner: str
+    due_label: str
+    status: str
+    status_label: str
+    overdue: bool
+    goal: str = ""
+    district: str = ""
+    district_slug: str = ""
+    latest_date: datetime.date | None = None
+    latest_percentage: int | None = None
+    narrative: Markdown = field(default_factory=lambda: Markdown(""))
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in ATTENTION_STATUSES or self.overdue
+
+
+@dataclass
+class StatusCount:
+    status: str
+    label: str
+    count: int
+
+
+@dataclass
+class Tally:
+    """The actions of one goal, one district or the whole plan, counted by status."""
+
+    label: str
+    slug: str = ""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_ORDER, 0))
+    overdue: list[ActionRow] = field(default_factory=list)
+
+    def add(self, row: ActionRow) -> None:
+        self.counts[row.status] += 1
+        if row.overdue:
+            self.overdue.append(row)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        return self.counts[Status.DONE]
+
+    @property
+    def done_share(self) -> int | None:
+        return percentage(self.done, self.total)
+
+    @property
+    def done_label(self) -> str:
+        return percentage_label(self.done, self.total)
+
+    @property
+    def statuses(self) -> list[StatusCount]:
+        return [StatusCount(s, STATUS_LABELS[s], self.counts[s]) for s in STATUS_ORDER]
+
+
+@dataclass
+class Segment:
+    status: str
+    label: str
+    count: int
+    x: float
+    width: float
+    show_count: bool
+
+    @property
+    def text_x(self) -> float:
+        return round(self.x + self.width / 2, 2)
+
+
+@dataclass
+class ChartRow:
+    label: str
+    total: int
+    y: int
+    segments: list[Segment]
+
+    @property
+    def label_y(self) -> int:
+        return self.y - 7
+
+    @property
+    def text_y(self) -> int:
+        return self.y + 18
+
+
+@dataclass
+class LegendEntry:
+    status: str
+    label: str
+    x: int
+    y: int
+
+
+@dataclass
+class StatusChart:
+    """A horizontal stacked bar per tally, 100% wide: the share of each status, drawn as SVG."""
+
+    id: str
+    title: str
+    desc: str
+    rows: list[ChartRow]
+    legend: list[LegendEntry]
+    height: int
+    width: int = 520
+    bar_width: int = 520
+    bar_height: int = 26
+
+
+@dataclass
+class UpdateRow:
+    action: str
+    district: str
+    author: str
+    date: datetime.date
+    status: str
+    status_label: str
+    percentage: int
+
+
+@dataclass
+class DistrictLink:
+    name: str
+    slug: str
+    ambition: str = ""
+
+
+@dataclass
+class Dashboard:
+    year: int
+    title: str
+    plan_status: str
+    reference_date: datetime.date
+    as_of: datetime.date | None
+    total: Tally
+    goals: list[Tally]
+    districts: list[Tally]
+    goal_chart: StatusChart
+    district_chart: StatusChart
+    overdue: list[ActionRow]
+    attention: list[ActionRow]
+    latest_updates: list[UpdateRow]
+    district_links: list[DistrictLink]
+    quarters: list[int]
+
+
+@dataclass
+class MatrixCell:
+    status: str
+    label: str
+    symbol: str
+    assessed_on: datetime.date | None
+
+
+@dataclass
+class MatrixRow:
+    municipality: str
+    cells: list[MatrixCell]
+    meets: int
+    meets_label: str
+    scan: str
+    scan_done: bool
+
+
+@dataclass
+class Matrix:
+    norms: list[str]
+    rows: list[MatrixRow]
+    column_meets: list[int]
+    column_labels: list[str]
+    meets_label: str
+
+
+@dataclass
+class DistrictPage:
+    year: int
+    name: str
+    slug: str
+    province: str
+    workplan_name: str
+    workplan_period: str
+    ambition: str
+    focus_themes: list[Item]
+    developments: list[Item]
+    actions: list[ActionRow]
+    tally: Tally
+    chart: StatusChart
+    matrix: Matrix
+    common_threads: str
+    as_of: datetime.date | None
+
+
+@dataclass
+class ThemeRow:
+    name: str
+    cells: list[str | None]
+
+    @property
+    def district_count(self) -> int:
+        return sum(1 for cell in self.cells if cell is not None)
+
+
+@dataclass
+class ThemeOverview:
+    year: int
+    districts: list[DistrictLink]
+    rows: list[ThemeRow]
+
+
+@dataclass
+class ProgressReport:
+    year: int
+    quarter: int
+    as_of: datetime.date
+    title: str
+    organisation: str
+    dashboard: Dashboard
+    districts: list[DistrictPage]
+    # The print stylesheet's digest: the PDF cache fingerprints the data, so the stylesheet goes in too.
+    stylesheet: str
+
+    @property
+    def attention(self) -> list[ActionRow]:
+        return self.dashboard.attention
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def current_plan() -> AnnualPlan | None:
+    """The newest plan is the current one (one query)."""
+    return AnnualPlan.objects.select_related("strategy").order_by("-year").first()
+
+
+def _current_plan_or_404() -> AnnualPlan:
+    plan = current_plan()
+    if plan is None:
+        raise Http404("Er is nog geen jaarplan.")
+    return plan
+
+
+def _with_updates(actions: QuerySet[Action], as_of: datetime.date | None) -> QuerySet[Action]:
+    """Actions with their updates newest first (two queries), only those dated up to `as_of`."""
+    updates = ProgressUpdate.objects.select_related("author").order_by("-date", "-pk")
+    if as_of is not None:
+        updates = updates.filter(date__lte=as_of)
+    # Same attribute as ActionQuerySet.with_latest_update, so Action.status/latest_update read it.
+    return actions.select_related("section").prefetch_related(
+        Prefetch("updates", queryset=updates, to_attr="updates_newest_first")
+    )
+
+
+def _deadline(action: Action) -> datetime.date | None:
+    if action.due_year is None:
+        return None
+    if action.due_quarter:
+        return quarter_end(action.due_year, action.due_quarter)
+    return datetime.date(action.due_year, 12, 31)
+
+
+def _action_row(
+    action: Action, reference: datetime.date, goal: str = "", district: DistrictLink | None = None
+) -> ActionRow:
+    status = action.status
+    latest = action.latest_update
+    deadline = _deadline(action)
+    return ActionRow(
+        title=action.title,
+        owner=action.owner,
+        due_label=action.due_label or action.due_note,
+        status=status,
+        status_label=STATUS_LABELS[status],
+        overdue=deadline is not None and deadline < reference and status != Status.DONE,
+        goal=goal,
+        district=district.name if district else REGIONAL,
+        district_slug=district.slug if district else "",
+        latest_date=latest.date if latest else None,
+        latest_percentage=latest.percentage if latest else None,
+        narrative=Markdown(latest.narrative if latest else ""),
+    )
+
+
+def _author(update: ProgressUpdate) -> str:
+    if update.author is None:
+        return "onbekend"
+    return update.author.get_full_name() or update.author.get_username()
+
+
+def status_chart(chart_id: str, title: str, tallies: list[Tally]) -> StatusChart:
+    """Geometry of a stacked bar chart; the template draws it, patterns tell the statuses apart."""
+    # 520 units wide: text stays legible when a phone scales the drawing down.
+    bar_width, bar_height, label_height, gap = 520, 26, 22, 14
+    rows: list[ChartRow] = []
+    y = 0
+    for tally in tallies:
+        segments: list[Segment] = []
+        x = 0.0
+        for entry in tally.statuses:
+            if not entry.count:
+                continue
+            width = bar_width * entry.count / tally.total
+            segments.append(Segment(entry.status, entry.label, entry.count, round(x, 2), round(width, 2), width >= 26))
+            x += width
+        rows.append(ChartRow(label=tally.label, total=tally.total, y=y + label_height, segments=segments))
+        y += label_height + bar_height + gap
+    legend: list[LegendEntry] = []
+    legend_x, legend_y = 0, y + 6
+    for status in STATUS_ORDER:
+        label = STATUS_LABELS[status]
+        entry_width = 36 + 8 * len(label)  # swatch, gap and a generous estimate of the text
+        if legend_x and legend_x + entry_width > bar_width:
+            legend_x, legend_y = 0, legend_y + 22
+        legend.append(LegendEntry(status, label, legend_x, legend_y))
+        legend_x += entry_width
+    parts = [
+        f"{t.label}: {t.total} acties, "
+        + ", ".join(f"{e.count} {e.label}" for e in t.statuses if e.count)
+        + (f"; {t.done_label} afgerond" if t.total else "")
+        for t in tallies
+    ]
+    return StatusChart(
+        id=chart_id,
+        title=title,
+        desc=". ".join(parts) + ".",
+        rows=rows,
+        legend=legend,
+        height=legend_y + 24,
+        bar_width=bar_width,
+        bar_height=bar_height,
+    )
+
+
+# --- the dashboard ------------------------------------------------------------------------
+
+
+def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.date | None) -> Dashboard:
+    # Query: the goals of the plan's strategy.
+    goals = list(Goal.objects.filter(strategy=plan.strategy_id).order_by("number"))
+    goal_names = {g.pk: f"Doel {g.number}: {g.short_title}" for g in goals}
+    # Query: the district plans with their district.
+    district_plans = list(DistrictPlan.objects.filter(plan=plan).select_related("district"))
+    links = {dp.section_id: DistrictLink(dp.district.name, dp.district.slug, dp.ambition) for dp in district_plans}
+    # Queries: the actions with their section, and their progress updates with author.
+    actions = list(_with_updates(Action.objects.filter(section__plan=plan), as_of).select_related("section__parent"))
+
+    by_goal = {pk: Tally(label) for pk, label in goal_names.items()}
+    other = Tally(OTHER_GOAL)
+    by_district = {section_id: Tally(link.name, link.slug) for section_id, link in links.items()}
+    regional = Tally(REGIONAL)
+    total = Tally("Totaal")
+    rows: list[ActionRow] = []
+    updates: list[tuple[ProgressUpdate, str]] = []
+    for action in actions:
+        section = action.section
+        parent = section.parent
+        goal_id = action.goal_id or section.goal_id or (parent.goal_id if parent else None)
+        district_section = section.pk if section.pk in links else section.parent_id
+        district = links.get(district_section) if district_section else None
+        row = _action_row(action, reference, goal_names.get(goal_id, OTHER_GOAL), district)
+        rows.append(row)
+        total.add(row)
+        by_goal.get(goal_id, other).add(row)
+        (by_district[district_section] if district else regional).add(row)
+        updates.extend((update, row.district) for update in action.updates_newest_first)
+
+    goal_tallies = [by_goal[g.pk] for g in goals] + ([other] if other.total else [])
+    district_tallies = [by_district[dp.section_id] for dp in district_plans] + ([regional] if regional.total else [])
+    updates.sort(key=lambda pair: (pair[0].date, pair[0].pk), reverse=True)
+    titles = {action.pk: action.title for action in actions}
+    latest = [
+        UpdateRow(
+            action=titles[update.action_id],
+            district=district,
+            author=_author(update),
+            date=update.date,
+            status=update.status,
+            status_label=STATUS_LABELS[update.status],
+            percentage=update.percentage,
+        )
+        for update, district in updates[:10]
+    ]
+    last_quarter = 4 if reference.year > plan.year else (reference.month - 1) // 3 + 1
+    return Dashboard(
+        year=plan.year,
+        title=plan.title or f"Jaarplan {plan.year}",
+        plan_status=plan.get_status_display(),
+        reference_date=reference,
+        as_of=as_of,
+        total=total,
+        goals=goal_tallies,
+        districts=district_tallies,
+        goal_chart=status_chart("chart-goals", "Status van de acties per doel", goal_tallies),
+        district_chart=status_chart("chart-districts", "Status van de acties per district", district_tallies),
+        overdue=[row for row in rows if row.overdue],
+        attention=[row for row in rows if row.needs_attention],
+        latest_updates=latest,
+        district_links=[links[dp.section_id] for dp in district_plans],
+        quarters=list(range(1, last_quarter + 1)) if reference.year >= plan.year else [],
+    )
+
+
+def build_dashboard(reference: datetime.date | None = None) -> Dashboard | None:
+    """The dashboard of the current plan, or None when there is no plan yet (5 queries)."""
+    plan = current_plan()
+    if plan is None:
+        return None
+    return _dashboard(plan, reference=reference or today(), as_of=None)
+
+
+# --- districts ----------------------------------------------------------------------------
+
+
+def _scan_text(scan: ResilienceScan | None, as_of: datetime.date | None) -> tuple[str, bool]:
+    if scan is None:
+        return "geen scan", False
+    delivered = scan.is_delivered and not (as_of and scan.delivered_on and scan.delivered_on > as_of)
+    if delivered:
+        when = scan.delivered_on.strftime("%d-%m-%Y") if scan.delivered_on else str(scan.year)
+        return f"opgeleverd ({when})", True
+    return f"gepland ({scan.year})", False
+
+
+def _common_threads_text(report: CommonThreadsReport | None, as_of: datetime.date | None) -> str:
+    if report is None:
+        return "nog geen rode-dradenbeeld vastgelegd"
+    delivered = report.status == CommonThreadsReport.Status.DELIVERED and not (
+        as_of and report.delivered_on and report.delivered_on > as_of
+    )
+    if delivered:
+        when = report.delivered_on.strftime("%d-%m-%Y") if report.delivered_on else str(report.year)
+        return f"opgeleverd ({when})"
+    due = f"Q{report.due_quarter} {report.year}" if report.due_quarter else str(report.year)
+    return f"gepland voor {due}"
+
+
+def _matrix(
+    municipalities: list[Municipality],
+    norms: list[BaselineNorm],
+    latest: dict[tuple[int, int], BaselineAssessment],
+    scans: dict[int, ResilienceScan],
+    as_of: datetime.date | None,
+) -> Matrix:
+    unknown = BaselineAssessment.Status.UNKNOWN
+    rows: list[MatrixRow] = []
+    column_meets = [0] * len(norms)
+    for municipality in municipalities:
+        cells: list[MatrixCell] = []
+        for position, norm in enumerate(norms):
+            assessment = latest.get((municipality.pk, norm.pk))
+            status = assessment.status if assessment else unknown
+            style = ASSESSMENT_STYLES[status]
+            cells.append(MatrixCell(status, style.label, style.symbol, assessment.assessed_on if assessment else None))
+            if status == BaselineAssessment.Status.MEETS:
+                column_meets[position] += 1
+        meets = sum(1 for cell in cells if cell.status == BaselineAssessment.Status.MEETS)
+        scan, scan_done = _scan_text(scans.get(municipality.pk), as_of)
+        rows.append(MatrixRow(municipality.name, cells, meets, percentage_label(meets, len(norms)), scan, scan_done))
+    return Matrix(
+        norms=[norm.title for norm in norms],
+        rows=rows,
+        column_meets=column_meets,
+        column_labels=[percentage_label(count, len(municipalities)) for count in column_meets],
+        meets_label=percentage_label(sum(column_meets), len(norms) * len(municipalities)),
+    )
+
+
+def _district_pages(
+    district_plans: list[DistrictPlan],
+    *,
+    reference: datetime.date,
+    as_of: datetime.date | None,
+) -> list[DistrictPage]:
+    """The district pages of `district_plans` (all of one plan) in a fixed number of queries."""
+    if not district_plans:
+        return []
+    district_ids = [dp.district_id for dp in district_plans]
+    by_section = {dp.section_id: dp for dp in district_plans}
+    # Queries: the actions in the districts' sections and paragraphs (as DistrictPlan.actions()), their updates.
+    sections = list(by_section)
+    actions = list(
+        _with_updates(Action.objects.filter(Q(section__in=sections) | Q(section__parent__in=sections)), as_of)
+    )
+    # Query: focus themes with their theme.
+    focus = list(
+        DistrictFocusTheme.objects.filter(district_plan__in=district_plans).select_related("theme").order_by("order")
+    )
+    # Query: developments.
+    developments = list(Development.objects.filter(district_plan__in=district_plans).order_by("order"))
+    # Query: municipalities.
+    municipalities = list(Municipality.objects.filter(district__in=district_ids).order_by("name"))
+    # Query: the norms of the district plans.
+    norms = list(BaselineNorm.objects.filter(district_plan__in=district_plans).order_by("order", "pk"))
+    # Query: the assessments on those norms, newest first, so the first one seen per cell is the latest.
+    assessments = BaselineAssessment.objects.filter(norm__district_plan__in=district_plans).order_by(
+        "-assessed_on", "-pk"
+    )
+    if as_of is not None:
+        assessments = assessments.filter(assessed_on__lte=as_of)
+    latest: dict[tuple[int, int], BaselineAssessment] = {}
+    for assessment in assessments.only("municipality_id", "norm_id", "assessed_on", "status"):
+        latest.setdefault((assessment.municipality_id, assessment.norm_id), assessment)
+    # Query: weerbaarheidsscans up to the plan year, the newest per municipality.
+    year = district_plans[0].plan.year
+    scans: dict[int, ResilienceScan] = {}
+    for scan in ResilienceScan.objects.filter(municipality__district__in=district_ids, year__lte=year).order_by(
+        "-year"
+    ):
+        scans.setdefault(scan.municipality_id, scan)
+    # Query: rode-dradenbeelden up to the plan year, the newest per district.
+    threads: dict[int, CommonThreadsReport] = {}
+    for report in CommonThreadsReport.objects.filter(district__in=district_ids, year__lte=year).order_by("-year"):
+        threads.setdefault(report.district_id, report)
+
+    pages: list[DistrictPage] = []
+    for dp in district_plans:
+        link = DistrictLink(dp.district.name, dp.district.slug, dp.ambition)
+        rows = [
+            _action_row(a, reference, district=link)
+            for a in actions
+            if a.section_id == dp.section_id or a.section.parent_id == dp.section_id
+        ]
+        tally = Tally(dp.district.name, dp.district.slug)
+        for row in rows:
+            tally.add(row)
+        pages.append(
+            DistrictPage(
+                year=year,
+                name=dp.district.name,
+                slug=dp.district.slug,
+                province=dp.district.get_province_display(),
+                workplan_name=dp.workplan_name,
+                workplan_period=dp.workplan_period,
+                ambition=dp.ambition,
+                focus_themes=[Item(f.display_name, Markdown(f.text)) for f in focus if f.district_plan_id == dp.pk],
+                developments=[Item(d.title, Markdown(d.body)) for d in developments if d.district_plan_id == dp.pk],
+                actions=rows,
+                tally=tally,
+                chart=status_chart(f"chart-{dp.district.slug}", f"Status van de acties in {dp.district.name}", [tally]),
+                matrix=_matrix(
+                    [m for m in municipalities if m.district_id == dp.district_id],
+                    [n for n in norms if n.district_plan_id == dp.pk],
+                    latest,
+                    scans,
+                    as_of,
+                ),
+                common_threads=_common_threads_text(threads.get(dp.district_id), as_of),
+                as_of=as_of,
+            )
+        )
+    return pages
+
+
+def build_district_page(slug: str, reference: datetime.date | None = None) -> DistrictPage:
+    """One district in the current plan (11 queries; 404 for an unknown district)."""
+    plan = _current_plan_or_404()
+    # Query: the district plan with its district.
+    district_plan = (
+        DistrictPlan.objects.filter(plan=plan, district__slug=slug).select_related("district", "plan").first()
+    )
+    if district_plan is None:
+        raise Http404("Dit district heeft geen plan in het huidige jaarplan.")
+    return _district_pages([district_plan], reference=reference or today(), as_of=None)[0]
+
+
+def build_district_index() -> tuple[AnnualPlan, list[DistrictLink]]:
+    """The districts of the current plan, in their order (2 queries)."""
+    plan = _current_plan_or_404()
+    # Query: the district plans with their district.
+    district_plans = DistrictPlan.objects.filter(plan=plan).select_related("district")
+    return plan, [DistrictLink(dp.district.name, dp.district.slug, dp.ambition) for dp in district_plans]
+
+
+def build_theme_overview() -> ThemeOverview:
+    """Focus themes against districts, with each district's own label (4 queries)."""
+    plan, districts = build_district_index()
+    # Query: every focus theme, also those no district picked this year.
+    themes = list(FocusTheme.objects.order_by("name"))
+    # Query: the themes the district plans chose, with the district's own label.
+    labels: dict[tuple[int, str], str] = {}
+    entries = DistrictFocusTheme.objects.filter(district_plan__plan=plan).select_related(
+        "theme", "district_plan__district"
+    )
+    for entry in entries:
+        labels[(entry.theme_id, entry.district_plan.district.slug)] = entry.display_name
+    rows = [ThemeRow(theme.name, [labels.get((theme.pk, d.slug)) for d in districts]) for theme in themes]
+    return ThemeOverview(year=plan.year, districts=districts, rows=rows)
+
+
+# --- the quarterly progress report ---------------------------------------------------------
+
+
+def _stylesheet_digest() -> str:
+    found = finders.find(PROGRESS_STYLESHEET)
+    if not found:
+        return ""
+    return hashlib.sha256(Path(found if isinstance(found, str) else found[0]).read_bytes()).hexdigest()
+
+
+def build_progress_report(year: int, quarter: int, reference: datetime.date | None = None) -> ProgressReport:
+    """The voortgangsrapportage of a quarter: the data as it stood on the quarter's last day.
+
+    Only updates and assessments dated up to that day count; overdue is measured against that
+    day too (or today, while the quarter is still running). 14 queries.
+    """
+    # Query: the plan of that year with its strategy.
+    plan = AnnualPlan.objects.select_related("strategy").filter(year=year).first()
+    if plan is None or not 1 <= quarter <= 4:
+        raise Http404("Voor dit jaar is er geen jaarplan.")
+    as_of = quarter_end(year, quarter)
+    measured = min(as_of, reference or today())
+    # Queries: goals, district plans, actions, updates (see _dashboard).
+    dashboard = _dashboard(plan, reference=measured, as_of=as_of)
+    # Query: the district plans again, now with the plan for the pages.
+    district_plans = list(DistrictPlan.objects.filter(plan=plan).select_related("district", "plan"))
+    # Queries: actions and updates once more (cheap, and the district rule stays in one place), then
+    # focus themes, developments, municipalities, norms, assessments, scans, rode-dradenbeelden.
+    districts = _district_pages(district_plans, reference=measured, as_of=as_of)
+    return ProgressReport(
+        year=year,
+        quarter=quarter,
+        as_of=as_of,
+        title=f"Voortgangsrapportage Q{quarter} {year}",
+        organisation=plan.organisation,
+        dashboard=dashboard,
+        districts=districts,
+        stylesheet=_stylesheet_digest(),
+    )
