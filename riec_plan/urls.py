@@ -14,6 +14,7 @@ urlpatterns = [
     path("inloggen/", auth_views.LoginView.as_view(), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("strategy.urls")),
     path("", include("budget.urls")),
     path("", include("reports.urls")),
 ]
