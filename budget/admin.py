@@ -234,7 +234,9 @@ class SpendingForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The browser's number spinner offers only real quarters (the field itself would allow 0).
-        self.fields["quarter"].widget.attrs.update(min=1, max=4)
+        # A read-only view (no change permission) has no form fields at all.
+        if "quarter" in self.fields:
+            self.fields["quarter"].widget.attrs.update(min=1, max=4)
 
 
 @admin.register(Spending)
