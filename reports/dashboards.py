@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -39,7 +36,6 @@ from .markup import Markdown
 
 REGIONAL = "Regionaal"
 OTHER_GOAL = "Overig"
-PROGRESS_STYLESHEET = "reports/progress-print.css"
 
 # Order of the statuses in tables and stacked bars: finished work first, work not begun last.
 STATUS_ORDER: tuple[str, ...] = (Status.DONE, Status.ON_TRACK, Status.AT_RISK, Status.DELAYED, Status.NOT_STARTED)
@@ -311,8 +307,6 @@ class ProgressReport:
     organisation: str
     dashboard: Dashboard
     districts: list[DistrictPage]
-    # The print stylesheet's digest: the PDF cache fingerprints the data, so the stylesheet goes in too.
-    stylesheet: str
 
     @property
     def attention(self) -> list[ActionRow]:
@@ -684,13 +678,6 @@ def build_theme_overview() -> ThemeOverview:
 # --- the quarterly progress report ---------------------------------------------------------
 
 
-def _stylesheet_digest() -> str:
-    found = finders.find(PROGRESS_STYLESHEET)
-    if not found:
-        return ""
-    return hashlib.sha256(Path(found if isinstance(found, str) else found[0]).read_bytes()).hexdigest()
-
-
 def build_progress_report(year: int, quarter: int, reference: datetime.date | None = None) -> ProgressReport:
     """The voortgangsrapportage of a quarter: the data as it stood on the quarter's last day.
 
@@ -718,5 +705,4 @@ def build_progress_report(year: int, quarter: int, reference: datetime.date | No
         organisation=plan.organisation,
         dashboard=dashboard,
         districts=districts,
-        stylesheet=_stylesheet_digest(),
     )

@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 # http(s): elsewhere, data:, ...) is refused without any I/O.
 BASE_URL = "https://riec-plan.invalid/static/"
 MIME_TYPES = {".css": "text/css", ".woff2": "font/woff2", ".svg": "image/svg+xml", ".png": "image/png"}
-PRINT_STYLESHEETS = ("reports/print.css",)
+# Every print stylesheet of the PDFs lives here; all of them count in the cache fingerprint.
+PRINT_STYLE_DIR = Path(settings.BASE_DIR) / "static" / "reports"
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -56,7 +57,7 @@ TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "reports"
 
 
 def fingerprint(data: object) -> str:
-    """The PDF is a function of the report data, the report templates and the print stylesheet.
+    """The PDF is a function of the report data, the report templates and the print stylesheets.
 
     `data` is the plain report context: its repr holds every value the document prints (the
     Markdown sources included), so comparing fingerprints needs no rendering at all.
@@ -64,8 +65,6 @@ def fingerprint(data: object) -> str:
     digest = hashlib.sha256(repr(data).encode())
     for template in sorted(TEMPLATE_DIR.glob("*.html")):
         digest.update(template.read_bytes())
-    for name in PRINT_STYLESHEETS:
-        found = finders.find(name)
-        if found:
-            digest.update(Path(found if isinstance(found, str) else found[0]).read_bytes())
+    for stylesheet in sorted(PRINT_STYLE_DIR.glob("*.css")):
+        digest.update(stylesheet.read_bytes())
     return digest.hexdigest()
