@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format bench setup migrate load demo-users check clean
+.PHONY: run test lint format bench setup debian migrate load demo-users check clean
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is nodig ($(PYTHON) niet gevonden)"; exit 1; }
@@ -17,8 +17,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 
 setup: $(VENV)/.installed
 
+debian:
+	@bash scripts/debian-packages.sh
+
 migrate: setup
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=true $(PY) manage.py createcachetable
 
 load: migrate
 	DJANGO_DEBUG=true $(PY) manage.py load_plan
@@ -27,6 +31,7 @@ demo-users: load
 	DJANGO_DEBUG=true $(PY) manage.py create_demo_users
 
 run: demo-users
+	-@bash scripts/debian-packages.sh
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: setup
@@ -41,11 +46,13 @@ check: setup
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py check
 
-test: setup lint check
+test: debian setup lint check
 	$(BIN)/pytest
 
 bench: setup
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench
+	# Load on gunicorn with two workers (wrk; a throw-away PostgreSQL database, or SQLite without one).
+	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench_load
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
