@@ -13,9 +13,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from strategy.admin_policy import PolicyModelAdmin, PolicyTabularInline
+from strategy.import_export_base import PolicyImportExportMixin
 
 from .formatting import format_amount
 from .models import CostGroup, CostLine, CostSplit, FundingSource, ProgrammeAllocation, Spending
+from .resources import CostLineResource, FundingSourceResource, SpendingResource
 
 AMOUNT_ERRORS = {"invalid": _("Vul een bedrag in hele euro's in, zonder punten of tekens.")}
 
@@ -102,8 +104,9 @@ class CostLineForm(forms.ModelForm):
 
 
 @admin.register(CostLine)
-class CostLineAdmin(PolicyModelAdmin):
+class CostLineAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     form = CostLineForm
+    resource_classes = (CostLineResource,)
     list_display = ("order", "label", "category", "group", "amount_display", "funding_stream", "charged_to", "plan")
     list_display_links = ("order", "label")
     list_select_related = ("plan", "group", "programme_line")
@@ -176,8 +179,9 @@ class FundingSourceForm(forms.ModelForm):
 
 
 @admin.register(FundingSource)
-class FundingSourceAdmin(PolicyModelAdmin):
+class FundingSourceAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     form = FundingSourceForm
+    resource_classes = (FundingSourceResource,)
     list_display = ("order", "label", "funder", "funding_stream", "amount_display", "plan")
     list_display_links = ("order", "label")
     list_select_related = ("plan",)
@@ -240,8 +244,9 @@ class SpendingForm(forms.ModelForm):
 
 
 @admin.register(Spending)
-class SpendingAdmin(PolicyModelAdmin):
+class SpendingAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     form = SpendingForm
+    resource_classes = (SpendingResource,)
     list_display = ("cost_line", "year", "quarter", "amount_display", "note", "plan")
     list_select_related = ("cost_line__plan",)
     list_filter = ("cost_line__plan", "year", "quarter", "cost_line__funding_stream", "cost_line__category")

@@ -19,3 +19,9 @@ class BudgetConfig(AppConfig):
             permissions.register(model, plan_path="plan")
         permissions.register(CostSplit, plan_path="cost_line__plan")
         permissions.register(Spending, plan_path="cost_line__plan", open_after_adoption=True)
+
+        from strategy.plan_copy import register_copy_hook
+
+        from .plan_copy import copy_budget
+
+        register_copy_hook("budget", copy_budget)

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from strategy.models import AnnualPlan, ProgrammeLine
 
@@ -43,6 +44,8 @@ class CostGroup(models.Model):
     title = models.CharField(_("titel"), max_length=200)
 
     objects = CostGroupManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("kostengroep")
@@ -110,7 +113,12 @@ class CostLine(models.Model):
         ),
     )
 
+    # Raised by every save through the admin; a form that carries an older number is stale.
+    version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
+
     objects = CostLineManager()
+
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("kostenregel")
@@ -191,6 +199,8 @@ class CostSplit(models.Model):
 
     objects = CostSplitManager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("verdeling over een lijn")
         verbose_name_plural = _("verdeling over lijnen")
@@ -246,6 +256,8 @@ class FundingSource(models.Model):
     )
 
     objects = FundingSourceManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("dekking")
@@ -306,6 +318,8 @@ class ProgrammeAllocation(models.Model):
     )
 
     objects = ProgrammeAllocationManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("meerjarenraming")
@@ -371,6 +385,8 @@ class Spending(models.Model):
     note = models.CharField(_("toelichting"), max_length=300, blank=True)
 
     objects = SpendingQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("besteding")

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from strategy.admin_policy import PolicyModelAdmin, PolicyStackedInline, PolicyTabularInline
+from strategy.import_export_base import PolicyImportExportMixin
 
 from .models import (
     BaselineAssessment,
@@ -22,6 +23,7 @@ from .models import (
     Municipality,
     ResilienceScan,
 )
+from .resources import BaselineAssessmentResource, MunicipalityResource
 
 
 class MunicipalityInline(PolicyTabularInline):
@@ -62,8 +64,9 @@ class MunicipalityForm(forms.ModelForm):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(PolicyModelAdmin):
+class MunicipalityAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     form = MunicipalityForm
+    resource_classes = (MunicipalityResource,)
     list_display = ("name", "district", "province")
     list_select_related = ("district",)
     list_filter = ("district", "province")
@@ -168,7 +171,8 @@ class BaselineNormAdmin(DistrictItemAdmin):
 
 
 @admin.register(BaselineAssessment)
-class BaselineAssessmentAdmin(PolicyModelAdmin):
+class BaselineAssessmentAdmin(PolicyImportExportMixin, PolicyModelAdmin):
+    resource_classes = (BaselineAssessmentResource,)
     list_display = ("municipality", "norm", "district", "assessed_on", "status")
     list_select_related = ("municipality", "norm__district_plan__district")
     list_filter = ("status", "municipality__district", "norm__district_plan__plan", "assessed_on")

@@ -37,6 +37,12 @@ class DistrictsConfig(AppConfig):
 
         permissions.register_user_districts(lambda user: set(user.coordinated_districts.values_list("pk", flat=True)))
 
+        from strategy.plan_copy import register_copy_hook
+
+        from .plan_copy import copy_district_plans
+
+        register_copy_hook("districts", copy_district_plans)
+
         def in_sections(prefix: str) -> Any:
             return lambda ids: (
                 Q(**{f"{prefix}district_plan__district__in": ids})

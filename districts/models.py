@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from strategy.models import QUARTER_VALIDATORS, Action, AnnualPlan, PlanSection
 
@@ -36,6 +37,8 @@ class District(models.Model):
     )
 
     objects = DistrictManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("district")
@@ -72,6 +75,8 @@ class Municipality(models.Model):
 
     objects = MunicipalityManager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("gemeente")
         verbose_name_plural = _("gemeenten")
@@ -99,6 +104,8 @@ class FocusTheme(models.Model):
     description = models.TextField(_("omschrijving"), blank=True)
 
     objects = FocusThemeManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("focusthema")
@@ -139,6 +146,8 @@ class DistrictPlan(models.Model):
     )
 
     objects = DistrictPlanManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("districtsplan")
@@ -215,6 +224,8 @@ class DistrictFocusTheme(models.Model):
 
     objects = DistrictFocusThemeManager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("focusthema van het district")
         verbose_name_plural = _("focusthema's van het district")
@@ -273,6 +284,8 @@ class Development(models.Model):
 
     objects = DistrictItemManager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("specifieke ontwikkeling")
         verbose_name_plural = _("specifieke ontwikkelingen")
@@ -317,6 +330,8 @@ class BaselineNorm(models.Model):
 
     objects = DistrictItemManager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("norm basis op orde")
         verbose_name_plural = _("normen basis op orde")
@@ -357,6 +372,8 @@ class BaselineAssessment(models.Model):
     assessed_on = models.DateField(_("datum"))
     status = models.CharField(_("stand"), max_length=20, choices=Status.choices)
     note = models.TextField(_("toelichting"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("stand basis op orde")
@@ -399,6 +416,8 @@ class ResilienceScan(models.Model):
     note = models.TextField(_("toelichting"), blank=True)
 
     objects = ResilienceScanManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("weerbaarheidsscan")
@@ -454,6 +473,8 @@ class CommonThreadsReport(models.Model):
     note = models.TextField(_("toelichting"), blank=True)
 
     objects = CommonThreadsReportManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("rode-dradenbeeld")

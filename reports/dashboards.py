@@ -10,13 +10,11 @@ model's own rule is used, and a report "as of" a date simply prefetches fewer up
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from districts.models import (
     BaselineAssessment,
@@ -29,6 +27,7 @@ from districts.models import (
     Municipality,
     ResilienceScan,
 )
+from strategy import clock
 from strategy.models import Action, AnnualPlan, Goal, ProgressUpdate, Status
 
 from .builders import Item
@@ -58,16 +57,6 @@ ASSESSMENT_STYLES: dict[str, AssessmentStyle] = {
 }
 
 
-def today() -> datetime.date:
-    """The date overdue actions are measured against (a function, so tests can fix the clock)."""
-    return timezone.localdate()
-
-
-def quarter_end(year: int, quarter: int) -> datetime.date:
-    month = 3 * quarter
-    return datetime.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def percentage(part: int, whole: int) -> int | None:
     """A whole percentage, rounded half up; None when there is nothing to divide."""
     if not whole:
@@ -91,6 +80,7 @@ class ActionRow:
     status: str
     status_label: str
     overdue: bool
+    deadline: datetime.date | None = None
     goal: str = ""
     district: str = ""
     district_slug: str = ""
@@ -343,7 +333,7 @@ def _deadline(action: Action) -> datetime.date | None:
     if action.due_year is None:
         return None
     if action.due_quarter:
-        return quarter_end(action.due_year, action.due_quarter)
+        return clock.quarter_end(action.due_year, action.due_quarter)
     return datetime.date(action.due_year, 12, 31)
 
 
@@ -360,6 +350,7 @@ def _action_row(
         status=status,
         status_label=STATUS_LABELS[status],
         overdue=deadline is not None and deadline < reference and status != Status.DONE,
+        deadline=deadline,
         goal=goal,
         district=district.name if district else REGIONAL,
         district_slug=district.slug if district else "",
@@ -480,7 +471,8 @@ def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.da
         districts=district_tallies,
         goal_chart=status_chart("chart-goals", "Status van de acties per doel", goal_tallies),
         district_chart=status_chart("chart-districts", "Status van de acties per district", district_tallies),
-        overdue=[row for row in rows if row.overdue],
+        # Longest overdue first; the same order on every database.
+        overdue=sorted((row for row in rows if row.overdue), key=lambda row: (row.deadline, row.title)),
         attention=[row for row in rows if row.needs_attention],
         latest_updates=latest,
         district_links=[links[dp.section_id] for dp in district_plans],
@@ -493,7 +485,7 @@ def build_dashboard(reference: datetime.date | None = None) -> Dashboard | None:
     plan = current_plan()
     if plan is None:
         return None
-    return _dashboard(plan, reference=reference or today(), as_of=None)
+    return _dashboard(plan, reference=reference or clock.today(), as_of=None)
 
 
 # --- districts ----------------------------------------------------------------------------
@@ -648,7 +640,7 @@ def build_district_page(slug: str, reference: datetime.date | None = None) -> Di
     )
     if district_plan is None:
         raise Http404("Dit district heeft geen plan in het huidige jaarplan.")
-    return _district_pages([district_plan], reference=reference or today(), as_of=None)[0]
+    return _district_pages([district_plan], reference=reference or clock.today(), as_of=None)[0]
 
 
 def build_district_index() -> tuple[AnnualPlan, list[DistrictLink]]:
@@ -688,8 +680,8 @@ def build_progress_report(year: int, quarter: int, reference: datetime.date | No
     plan = AnnualPlan.objects.select_related("strategy").filter(year=year).first()
     if plan is None or not 1 <= quarter <= 4:
         raise Http404("Voor dit jaar is er geen jaarplan.")
-    as_of = quarter_end(year, quarter)
-    measured = min(as_of, reference or today())
+    as_of = clock.quarter_end(year, quarter)
+    measured = min(as_of, reference or clock.today())
     # Queries: goals, district plans, actions, updates (see _dashboard).
     dashboard = _dashboard(plan, reference=measured, as_of=as_of)
     # Query: the district plans again, now with the plan for the pages.

@@ -15,4 +15,5 @@ urlpatterns = [
     re_path(r"^voortgang/(?P<year>\d{4})/Q(?P<quarter>[1-4])\.pdf$", views.progress_pdf, name="progress_pdf"),
     path("jaarplan/<int:year>/", views.plan_report, name="plan_report"),
     path("jaarplan/<int:year>.pdf", views.plan_pdf, name="plan_pdf"),
+    path("jaarplan/<int:new>/vergelijk/<int:old>/", views.compare, name="compare"),
 ]

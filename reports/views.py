@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -20,6 +27,8 @@ from .dashboards import (
 from .models import RenderedDocument
 from .pdf import fingerprint, render_pdf
 
+logger = logging.getLogger(__name__)
+
 
 @require_GET
 def plan_index(request: HttpRequest) -> HttpResponse:
@@ -31,14 +40,58 @@ def plan_report(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "reports/jaarplan.html", {"report": build_plan_report(year)})
 
 
-def cached_pdf(key: str, template: str, report: PlanReport | ProgressReport) -> bytes:
-    """The PDF of `report`, rendered only when no rendering of exactly this content is stored."""
-    current = fingerprint(report)
+def _stored_pdf(key: str, current: str) -> bytes | None:
     stored = RenderedDocument.objects.filter(key=key, fingerprint=current).values_list("content", flat=True).first()
+    return None if stored is None else bytes(stored)
+
+
+_local_locks: dict[str, threading.Lock] = {}
+_local_locks_guard = threading.Lock()
+
+
+@contextmanager
+def rendering_lock(key: str) -> Iterator[None]:
+    """One rendering of `key` at a time, across every worker and app server sharing the database.
+
+    PostgreSQL: a session-level advisory lock, so no transaction stays open while WeasyPrint works
+    (a transaction-level lock would need one); it is released in `finally` or when the connection drops.
+    Other databases (SQLite: one machine) fall back to a lock per process.
+    """
+    if connection.vendor == "postgresql":
+        lock_id = int.from_bytes(
+            hashlib.blake2b(f"riec-pdf:{key}".encode(), digest_size=8).digest(), "big", signed=True
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+        return
+    with _local_locks_guard:
+        lock = _local_locks.setdefault(key, threading.Lock())
+    with lock:
+        yield
+
+
+def cached_pdf(key: str, template: str, report: PlanReport | ProgressReport) -> bytes:
+    """The PDF of `report`, rendered only when no rendering of exactly this content is stored.
+
+    Concurrent requests for a PDF that is not stored yet render it once: the first takes the lock and
+    renders, the others wait for the lock and then find the stored rendering.
+    """
+    current = fingerprint(report)
+    stored = _stored_pdf(key, current)
     if stored is not None:
-        return bytes(stored)
-    pdf = render_pdf(render_to_string(template, {"report": report}))
-    RenderedDocument.objects.update_or_create(key=key, defaults={"fingerprint": current, "content": pdf})
+        return stored
+    with rendering_lock(key):
+        stored = _stored_pdf(key, current)
+        if stored is not None:
+            return stored
+        pdf = render_pdf(render_to_string(template, {"report": report}))
+        logger.info("PDF gemaakt: %s (%d bytes)", key, len(pdf))
+        RenderedDocument.objects.update_or_create(key=key, defaults={"fingerprint": current, "content": pdf})
     return pdf
 
 
@@ -82,3 +135,11 @@ def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_GET
+def compare(request: HttpRequest, new: int, old: int) -> HttpResponse:
+    """What changed from the plan of `old` to the plan of `new` (sections and cost lines)."""
+    from .comparison import build_comparison
+
+    return render(request, "reports/comparison.html", {"comparison": build_comparison(new, old)})

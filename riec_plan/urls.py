@@ -6,11 +6,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from . import views
+
 admin.site.site_header = "RIEC Oost-Nederland – jaarplan"
 admin.site.site_title = "RIEC-plan"
 admin.site.index_title = "Beheer van strategie, jaarplannen, districten en begroting"
 
 urlpatterns = [
+    path("health/", views.health, name="health"),
     path("inloggen/", auth_views.LoginView.as_view(), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -18,3 +21,6 @@ urlpatterns = [
     path("", include("budget.urls")),
     path("", include("reports.urls")),
 ]
+
+# A lost database during any part of a request answers 503 (riec_plan/logging.py), not 500.
+handler500 = "riec_plan.views.server_error"

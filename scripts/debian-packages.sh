@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the application and its tests need: WeasyPrint's Pango and HarfBuzz, a fallback
-# font, and Chromium for the browser tests. Installs what is missing when run as root; otherwise
+# Debian packages the application, its tests and its benchmark need: WeasyPrint's Pango and HarfBuzz, a fallback
+# font, Chromium for the browser tests and wrk for the load benchmark. Installs what is missing when run as root; otherwise
 # says what to install.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium wrk)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import permissions, services
 from .admin_policy import PolicyModelAdmin, PolicyTabularInline
+from .import_export_base import PolicyImportExportMixin
 from .models import (
     Action,
     AnnualPlan,
@@ -25,6 +26,7 @@ from .models import (
     ProgressUpdate,
     Strategy,
 )
+from .resources import ActionResource
 
 PERCENTAGE_ERRORS = {
     "min_value": _("Een percentage ligt tussen 0 en 100."),
@@ -121,6 +123,21 @@ class ReopenForm(forms.Form):
     )
 
 
+class NextYearForm(forms.Form):
+    """The intermediate page of the action "Volgend jaarplan maken"."""
+
+    indexation = forms.DecimalField(
+        label=_("Indexering kostenregels (%)"),
+        localize=True,
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        help_text=_("Standaard de loon- en prijscompensatie van dit jaarplan. Dekking en tabel 4.3 blijven gelijk."),
+        error_messages={**PERCENTAGE_ERRORS, "required": _("Vul het percentage in.")},
+    )
+
+
 class AnnualPlanForm(forms.ModelForm):
     class Meta:
         model = AnnualPlan
@@ -153,6 +170,7 @@ class AnnualPlanAdmin(PolicyModelAdmin):
     search_fields = ("title", "year")
     autocomplete_fields = ("strategy",)
     inlines = (PlanSectionInline,)
+    actions = ("create_next_year_plan",)
     fieldsets = (
         (
             None,
@@ -251,6 +269,59 @@ class AnnualPlanAdmin(PolicyModelAdmin):
             run=lambda plan, data: services.reopen_plan(plan=plan, user=request.user, reason=data["reason"]),
         )
 
+    def has_next_year_permission(self, request: HttpRequest) -> bool:
+        return permissions.is_bureau(request.user)
+
+    @admin.action(description=_("Volgend jaarplan maken"), permissions=("next_year",))
+    def create_next_year_plan(self, request: HttpRequest, queryset: QuerySet[AnnualPlan]) -> Any:
+        """Ask the indexation on an intermediate page, then copy the plan to a concept for next year."""
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        from .plan_copy import create_next_year_plan
+
+        plans = list(queryset.select_related("strategy")[:2])
+        if len(plans) != 1:
+            self.message_user(
+                request, _("Kies precies één jaarplan om het volgende jaar van te maken."), messages.ERROR
+            )
+            return None
+        plan = plans[0]
+        form = NextYearForm(
+            request.POST if "apply" in request.POST else None, initial={"indexation": plan.price_compensation}
+        )
+        if form.is_valid():
+            try:
+                new_plan = create_next_year_plan(
+                    plan=plan, user=request.user, indexation=form.cleaned_data["indexation"]
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return None
+            self.message_user(
+                request,
+                format_html(
+                    '{} is gemaakt als concept uit {}. <a href="{}">Bekijk wat er veranderd is</a>.',
+                    new_plan,
+                    plan,
+                    reverse("reports:compare", args=(new_plan.year, plan.year)),
+                ),
+                messages.SUCCESS,
+            )
+            return redirect("admin:strategy_annualplan_change", new_plan.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "plan": plan,
+            "form": form,
+            "title": _("Volgend jaarplan maken: %(plan)s") % {"plan": plan},
+        }
+        return TemplateResponse(request, "admin/strategy/annualplan/next_year.html", context)
+
 
 class ActionInline(PolicyTabularInline):
     model = Action
@@ -332,7 +403,8 @@ def _fill_author(request: HttpRequest, update: ProgressUpdate) -> None:
 
 
 @admin.register(Action)
-class ActionAdmin(PolicyModelAdmin):
+class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
+    resource_classes = (ActionResource,)
     list_display = ("title", "section", "plan_year", "owner", "due", "current_status")
     list_select_related = ("section__plan",)
     list_filter = ("section__plan", "goal", "programme_line", "due_year", "due_quarter")

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 PERCENTAGE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 QUARTER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
@@ -28,6 +29,8 @@ class Strategy(models.Model):
     end_year = models.PositiveSmallIntegerField(_("eindjaar"))
 
     objects = StrategyManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("meerjarenstrategie")
@@ -60,6 +63,8 @@ class Goal(models.Model):
     short_title = models.CharField(_("korte titel"), max_length=120)
 
     objects = GoalManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("doel")
@@ -104,6 +109,8 @@ class ProgrammeLine(models.Model):
     )
 
     objects = ProgrammeLineManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("lijn")
@@ -166,6 +173,8 @@ class AnnualPlan(models.Model):
     )
 
     objects = AnnualPlanManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("jaarplan")
@@ -306,7 +315,12 @@ class PlanSection(models.Model):
         help_text=_("Een begrotingstabel die na de tekst wordt afgedrukt."),
     )
 
+    # Raised by every save through the admin; a form that carries an older number is stale.
+    version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
+
     objects = PlanSectionManager()
+
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("paragraaf")
@@ -437,7 +451,12 @@ class Action(models.Model):
         _("moment volgens het plan"), max_length=200, blank=True, help_text=_("Bijvoorbeeld 'voor de zomer van 2024'.")
     )
 
+    # Raised by every save through the admin; a form that carries an older number is stale.
+    version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
+
     objects = ActionManager()
+
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("actie")
@@ -526,6 +545,8 @@ class ProgressUpdate(models.Model):
     )
     created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("voortgangsupdate")
         verbose_name_plural = _("voortgangsupdates")
@@ -577,6 +598,8 @@ class Phenomenon(models.Model):
     description = models.TextField(_("beschrijving"), blank=True, help_text=_("Markdown."))
 
     objects = PhenomenonManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("fenomeen")

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "axes",
+    "simple_history",
     "strategy",
     "districts",
     "budget",
@@ -46,11 +47,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the app server (compressed, cache-busting names in production).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database that does not answer gives a Dutch 503 page instead of a 500 (riec_plan/logging.py).
+    "riec_plan.logging.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records the logged-in user on every historical record (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Every page needs a login unless its view is explicitly marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -115,6 +122,8 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+# A kept-open connection that the database dropped (restart, failover) is replaced, not reused.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -140,6 +149,29 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production serves hashed, compressed files that `collectstatic` wrote to STATIC_ROOT (WhiteNoise);
+# development and tests use the plain storage, so they need no collectstatic.
+STATICFILES_BACKEND = env(
+    "DJANGO_STATICFILES_STORAGE",
+    default="django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": STATICFILES_BACKEND},
+}
+
+# Several app servers share one PostgreSQL and nothing else: sessions live in the database
+# (Django's default session engine, stated here on purpose), rendered PDFs in reports.RenderedDocument,
+# and the cache in a database table (`manage.py createcachetable`).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+    }
+}
 
 # Security: safe by default, relaxed only when DEBUG is on for local development.
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
@@ -150,6 +182,8 @@ SESSION_SAVE_EVERY_REQUEST = True  # the age above is inactivity time, not time 
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The load balancer checks /health/ over plain HTTP on the app server itself.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -160,14 +194,31 @@ X_FRAME_OPTIONS = "DENY"
 # django-import-export: an import runs in one transaction and is all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The resources neutralise formulas themselves (strategy/import_export_base.py): the library's own
+# escaping drops only a leading "=" and turns numbers into text, so it stays off.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# Control characters would otherwise make the XLSX export fail.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
+# Spreadsheets often end in empty rows; they are not rows to import.
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "riec_plan.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # One line per record on stdout: JSON objects in production (DJANGO_LOG_FORMAT=json, the default
+    # without DEBUG) for the log collector, plain text for a developer's terminal.
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # WeasyPrint reports every rendering step at INFO; its warnings (refused URLs) still show.
     "loggers": {

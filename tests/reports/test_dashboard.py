@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from districts.models import District
-from reports import dashboards
 from reports.dashboards import build_dashboard
+from strategy import clock
 from strategy.models import Action, AnnualPlan, Goal, ProgressUpdate, Status
 from tests.districts.factories import DistrictPlanFactory
 from tests.strategy.factories import ActionFactory, AnnualPlanFactory, PlanSectionFactory, ProgressUpdateFactory
@@ -36,7 +36,7 @@ def reader(django_user_model: Any, client: Client) -> Client:
 
 @pytest.fixture
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
-    monkeypatch.setattr(dashboards, "today", lambda: REFERENCE)
+    monkeypatch.setattr(clock, "today", lambda: REFERENCE)
     return REFERENCE
 
 

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from districts.models import BaselineAssessment, BaselineNorm, District, DistrictPlan, Municipality
-from reports import dashboards
 from reports.dashboards import build_district_page, build_theme_overview
+from strategy import clock
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
 from strategy.roles import COORDINATOR, STEERING_GROUP
 from tests.districts.factories import BaselineAssessmentFactory, BaselineNormFactory
@@ -37,7 +37,7 @@ def plan() -> AnnualPlan:
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dashboards, "today", lambda: REFERENCE)
+    monkeypatch.setattr(clock, "today", lambda: REFERENCE)
 
 
 @pytest.fixture

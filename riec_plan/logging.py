@@ -1,0 +1,100 @@
+"""Logging for production (one JSON object per line on stdout) and the answer to a lost database.
+
+Both live here because both are about what operations sees when something goes wrong.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger("riec_plan.database")
+
+# The exceptions a database that went away (restart, failover, network) raises during a request.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+UNAVAILABLE_MESSAGE = "De database is tijdelijk niet bereikbaar. Probeer het over een minuut opnieuw."
+RETRY_AFTER_SECONDS = 60
+
+# Deliberately a fixed page: the normal templates ask the database for the logged-in user.
+UNAVAILABLE_PAGE = f"""<!DOCTYPE html>
+<html lang="nl">
+<head><meta charset="utf-8"><title>Tijdelijk niet beschikbaar – RIEC-plan</title></head>
+<body>
+<h1>Tijdelijk niet beschikbaar</h1>
+<p>{UNAVAILABLE_MESSAGE}</p>
+</body>
+</html>
+"""
+
+
+class JsonFormatter(logging.Formatter):
+    """time, level, logger, message; the request's method, path and status when the record has them."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request = getattr(record, "request", None)
+        if request is not None and hasattr(request, "path"):
+            entry["method"] = getattr(request, "method", None)
+            entry["path"] = request.path
+        status = getattr(record, "status_code", None)
+        if status is not None:
+            entry["status"] = status
+        if record.name == "gunicorn.access" and isinstance(record.args, dict):
+            # Gunicorn hands its access-log atoms over as a dict: r = request line, s = status, M = ms.
+            atoms = record.args
+            entry.update(method=atoms.get("m"), path=atoms.get("U"), status=_int(atoms.get("s")))
+            entry["duration_ms"] = _int(atoms.get("M"))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def database_unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    logger.error(
+        "Database niet bereikbaar tijdens %s %s: %s",
+        request.method,
+        request.path,
+        str(exc).strip()[:300],
+        extra={"request": request, "status_code": 503},
+    )
+    response = HttpResponse(UNAVAILABLE_PAGE, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that loses its database answers 503 with a Dutch page and Retry-After, not 500.
+
+    Errors raised outside the view (loading the session for the login check, saving it afterwards)
+    never reach `process_exception`; `riec_plan.views.server_error` (handler500) catches those.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            return database_unavailable_response(request, exception)
+        return None

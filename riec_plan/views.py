@@ -1,0 +1,46 @@
+"""Project-level views: the load balancer's health check and the last-resort error page."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.defaults import server_error as default_server_error
+
+from .logging import DATABASE_UNAVAILABLE, database_unavailable_response
+
+logger = logging.getLogger(__name__)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """200 when this app server can query the database, 503 when it cannot: the load balancer decides."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        logger.warning("Health check: database niet bereikbaar: %s", str(exc).strip()[:300])
+        return JsonResponse({"status": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database that went away anywhere in the request (session, login check) gives the 503 page.
+
+    Django calls this inside its `except` block, so the exception is still in `sys.exc_info()`.
+    """
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return database_unavailable_response(request, exc)
+    try:
+        return default_server_error(request)
+    except Exception:  # the 500 template itself may need the database
+        return HttpResponseServerError("<h1>Serverfout (500)</h1>", content_type="text/html")

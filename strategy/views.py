@@ -1,0 +1,217 @@
+"""Progress on actions: the action page with its history, and a coordinator's quarterly to-do list.
+
+Who may post an update is asked of `strategy.permissions` (can_change on a new ProgressUpdate of
+the action, editable_filter for the list); the status of an action is `Action.status`, read from
+the updates `ActionQuerySet.with_latest_update` prefetches, as the dashboards do.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from . import clock, permissions
+from .forms import ProgressUpdateForm, QuickUpdateForm
+from .models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status
+
+# The district resolver the districts app registers for Action reads the section's and its
+# parent's district plan; selecting those with the action lets it answer without queries.
+DISTRICT_RELATED = ("section__district_plan", "section__parent__district_plan")
+
+
+# Helpers that belong in strategy.permissions ------------------------------------------------------
+
+
+def may_report_progress(user: Any) -> bool:
+    """Whether the user reports progress on some actions at all (bureau, or a coordinator)."""
+    return permissions.can_change_model(user, ProgressUpdate)
+
+
+def may_update(user: Any, action: Action) -> bool:
+    """Whether the user may post a progress update on this action."""
+    return permissions.can_change(user, ProgressUpdate(action=action))
+
+
+def district_names(ids: set[int]) -> dict[int, str]:
+    """Names of districts by id (one query), looked up without importing the districts app."""
+    if not ids:
+        return {}
+    district = apps.get_model("districts", "District")
+    return dict(district.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+# Loading -------------------------------------------------------------------------------------
+
+
+def _actions() -> QuerySet[Action]:
+    """Actions with section, plan and district plan (one query) and their updates (one query)."""
+    return Action.objects.get_queryset().with_latest_update().select_related("section__plan", *DISTRICT_RELATED)
+
+
+def _district_label(action: Action, names: dict[int, str]) -> str:
+    ids = permissions.district_ids_of(action)
+    return ", ".join(sorted(names[pk] for pk in ids if pk in names)) or "Regionaal"
+
+
+def running_plan(day: datetime.date) -> AnnualPlan | None:
+    """The plan of the year `day` falls in, or else the newest one before it (one query).
+
+    Not simply the newest plan: next year's plan is prepared while this year's is carried out.
+    """
+    plans = AnnualPlan.objects.order_by("-year")
+    return plans.filter(year__lte=day.year).first() or plans.last()
+
+
+# The action page -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # Queries: the action with section, plan and district plans; its updates; their authors.
+    action = get_object_or_404(_actions().prefetch_related("updates_newest_first__author"), pk=pk)
+    can_post = may_update(request.user, action)
+    reference = clock.today()
+    update = ProgressUpdate(action=action, author=request.user)
+    if request.method == "POST":
+        if not can_post:
+            raise PermissionDenied("U mag geen voortgang melden voor deze actie.")
+        form = ProgressUpdateForm(request.POST, instance=update, today=reference)
+        if form.is_valid():
+            form.save()
+            messages.success(request, f"De voortgangsupdate voor “{action.title}” is opgeslagen.")
+            return redirect("strategy:action", pk=action.pk)
+    else:
+        form = ProgressUpdateForm(instance=update, today=reference) if can_post else None
+
+    # Query: the plan's sections, to derive the number of the action's section.
+    sections = PlanSection.objects.numbered(
+        action.section.plan.sections.only("pk", "parent_id", "order", "title", "plan_id")
+    )
+    section = next(s for s in sections if s.pk == action.section_id)
+    # Query: the name of the action's district, if any.
+    district = _district_label(action, district_names(permissions.district_ids_of(action)))
+    return render(
+        request,
+        "strategy/action.html",
+        {
+            "action": action,
+            "section": section,
+            "district": district,
+            "history": action.updates_newest_first,
+            "latest": action.latest_update,
+            "form": form,
+            "can_post": can_post,
+        },
+    )
+
+
+# My actions ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    action: Action
+    district: str
+    latest: ProgressUpdate | None
+    form: QuickUpdateForm | None = None
+
+    @property
+    def status(self) -> str:
+        return self.action.status
+
+    @property
+    def status_label(self) -> str:
+        return self.action.get_status_display()
+
+
+@require_http_methods(["GET", "POST"])
+def my_actions(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    reference = clock.today()
+    quarter, start, end = clock.quarter_of(reference)
+    context: dict[str, Any] = {"today": reference, "quarter": quarter, "year": reference.year}
+    if not may_report_progress(user):
+        if request.method == "POST":
+            raise PermissionDenied("U meldt geen voortgang op acties.")
+        return render(request, "strategy/my_actions.html", {**context, "reporter": False})
+
+    bound: QuickUpdateForm | None = None
+    if request.method == "POST":
+        # Queries: the action (with what the policy needs), the update inserted.
+        posted = _posted_action(request)
+        if not may_update(user, posted):
+            raise PermissionDenied("U mag geen voortgang melden voor deze actie.")
+        update = ProgressUpdate(action=posted, author=user)
+        bound = QuickUpdateForm(request.POST, instance=update, today=reference, prefix=_prefix(posted))
+        if bound.is_valid():
+            bound.save()
+            messages.success(request, f"De voortgang van “{posted.title}” is bijgewerkt.")
+            return redirect("strategy:my_actions")
+
+    plan = running_plan(reference)
+    actions: list[Action] = []
+    if plan is not None:
+        queryset = _actions().filter(section__plan=plan)
+        limit = permissions.editable_filter(user, Action)
+        if limit is not None:
+            queryset = queryset.filter(limit)
+        actions = list(queryset)
+    own = permissions.user_district_ids(user)
+    # Query: the names of the user's districts and of the listed actions' districts.
+    names = district_names(own.union(*(permissions.district_ids_of(a) for a in actions)))
+
+    todo: list[Row] = []
+    updated: list[Row] = []
+    done: list[Row] = []
+    for action in actions:
+        row = Row(action, _district_label(action, names), action.latest_update)
+        if any(start <= u.date <= end for u in action.updates_newest_first):
+            updated.append(row)
+        elif action.status == Status.DONE:
+            # Finished in an earlier quarter: nothing left to report.
+            done.append(row)
+        else:
+            row.form = (
+                bound
+                if bound is not None and bound.instance.action_id == action.pk
+                else QuickUpdateForm(instance=ProgressUpdate(action=action), today=reference, prefix=_prefix(action))
+            )
+            todo.append(row)
+    context.update(
+        {
+            "reporter": True,
+            "is_bureau": permissions.is_bureau(user),
+            "plan": plan,
+            "districts": sorted(names[pk] for pk in own if pk in names),
+            "todo": todo,
+            "updated": updated,
+            "done": done,
+        }
+    )
+    if bound is not None and not any(row.form is bound for row in todo):
+        # The action was updated meanwhile (another tab, a colleague): say why nothing was saved.
+        for errors in bound.errors.values():
+            for error in errors:
+                messages.error(request, f"{posted.title}: {error}")
+    return render(request, "strategy/my_actions.html", context)
+
+
+def _prefix(action: Action) -> str:
+    return f"actie-{action.pk}"
+
+
+def _posted_action(request: HttpRequest) -> Action:
+    try:
+        pk = int(request.POST.get("action", ""))
+    except ValueError:
+        raise Http404("Onbekende actie.") from None
+    return get_object_or_404(Action.objects.select_related("section__plan", *DISTRICT_RELATED), pk=pk)

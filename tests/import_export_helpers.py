@@ -1,0 +1,85 @@
+"""Helpers for the import and export tests: files as a user makes them, posted through the real admin."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Model
+from django.http import HttpResponse
+from django.test import Client
+from import_export.tmp_storages import TempFolderStorage
+
+from tests.conftest import admin_url
+
+# The formats offered by PolicyImportExportMixin, in that order.
+FORMAT_INDEX = {"csv": "0", "xlsx": "1"}
+
+
+def csv_file(rows: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+def xlsx_file(rows: list[list[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(client: Client, model: type[Model], content: bytes, fmt: str = "csv") -> HttpResponse:
+    """Step 1 of the admin import: the dry run with its preview (or its errors)."""
+    upload = SimpleUploadedFile(f"import.{fmt}", content)
+    return client.post(
+        admin_url(model, "import"), {"format": FORMAT_INDEX[fmt], "resource": "0", "import_file": upload}
+    )
+
+
+def confirm(client: Client, response: HttpResponse) -> HttpResponse:
+    """Step 2: post the confirmation form the preview page offers."""
+    form = response.context["confirm_form"]
+    data = {name: form[name].value() for name in form.fields}
+    return client.post(admin_url(form_model(response), "process_import"), data)
+
+
+def form_model(response: HttpResponse) -> type[Model]:
+    return response.context["opts"].model
+
+
+def forged_confirm(client: Client, model: type[Model], content: bytes, fmt: str = "csv") -> HttpResponse:
+    """A confirmation posted without a clean preview: the stored file is imported for real, or refused."""
+    storage = TempFolderStorage()
+    storage.save(content)  # a new temporary file, written as bytes
+    data = {"import_file_name": storage.name, "original_file_name": f"import.{fmt}", "format": FORMAT_INDEX[fmt]}
+    return client.post(admin_url(model, "process_import"), {**data, "resource": "0"})
+
+
+def import_errors(response: HttpResponse) -> list[str]:
+    """The row errors the preview shows, as sentences."""
+    result = response.context["result"]
+    assert result is not None
+    return [message for row in result.invalid_rows for messages in row.error_dict.values() for message in messages]
+
+
+def export(client: Client, model: type[Model], resource: Any, fmt: str = "csv", query: str = "") -> HttpResponse:
+    fields = {f"{resource.__name__.lower()}_{name}": "on" for name in resource().get_export_order()}
+    response = client.post(admin_url(model, "export") + query, {"format": FORMAT_INDEX[fmt], "resource": "0", **fields})
+    assert response.status_code == 200, response.content[:500]
+    return response
+
+
+def read_csv(content: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def read_xlsx(content: bytes) -> list[list[Any]]:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]

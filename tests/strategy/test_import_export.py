@@ -1,0 +1,113 @@
+"""Import and export of actions through the admin: by section key and place, checked per row."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.forms.models import model_to_dict
+
+from districts.models import District
+from strategy.models import Action, AnnualPlan
+from strategy.resources import ActionResource
+from strategy.roles import COORDINATOR
+from tests.import_export_helpers import confirm, csv_file, export, import_errors, read_csv, upload
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["Jaar", "Paragraaf", "Volgorde", "Actie", "Toelichting", "Trekker", "Doel", "Lijn"]
+
+
+@pytest.fixture
+def data() -> None:
+    call_command("loaddata", "jaarplan_2024", verbosity=0)
+
+
+def district_section(name: str) -> str:
+    return District.objects.get(name=name).plans.get(plan__year=2024).section.slug
+
+
+def actions() -> list[dict[str, Any]]:
+    rows = [model_to_dict(action) for action in Action.objects.order_by("pk")]
+    for row in rows:
+        row.pop("version", None)  # counts saves; the values are what matter
+    return rows
+
+
+def test_actions_round_trip_unchanged(bureau_client, data) -> None:
+    before = actions()
+    exported = export(bureau_client, Action, ActionResource, "csv").content
+    assert read_csv(exported)[0][:4] == ["Jaar", "Paragraaf", "Volgorde", "Actie"]
+    preview = upload(bureau_client, Action, exported)
+    assert preview.context["result"].totals["update"] == len(before) == 41
+    assert confirm(bureau_client, preview).status_code == 302
+    assert actions() == before
+
+
+def test_a_new_action_by_section_key_and_goal_number(bureau_client, data) -> None:
+    content = csv_file([HEADER, ["2024", "strategische-keuzes", "50", "Nieuwe actie", "", "RIEC", "1", ""]])
+    assert confirm(bureau_client, upload(bureau_client, Action, content)).status_code == 302
+    action = Action.objects.get(title="Nieuwe actie")
+    assert (action.section.slug, action.order, action.goal.number) == ("strategische-keuzes", 50, 1)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            ["2024", "bestaat-niet", "1", "X", "", "", "", ""],
+            "Rij 2, kolom ‘Paragraaf’: Jaarplan 2024 heeft geen paragraaf met kenmerk ‘bestaat-niet’.",
+        ),
+        (
+            ["2024", "strategische-keuzes", "1.0.0", "X", "", "", "", ""],
+            "Rij 2, kolom ‘Volgorde’: Vul een heel getal in, zonder punten of tekens.",
+        ),
+        (
+            ["2024", "strategische-keuzes", "1", "", "", "", "", ""],
+            "Rij 2, kolom ‘Actie’: Dit veld kan niet leeg zijn",
+        ),
+    ],
+)
+def test_bad_action_rows_are_refused(bureau_client, data, row, expected) -> None:
+    before = actions()
+    response = upload(bureau_client, Action, csv_file([HEADER, row]))
+    assert expected in import_errors(response), import_errors(response)
+    assert actions() == before
+
+
+def test_actions_of_an_adopted_plan_are_refused(bureau_client, data) -> None:
+    AnnualPlan.objects.filter(year=2024).update(status="vastgesteld", adopted_on=datetime.date(2024, 1, 15))
+    before = actions()
+    content = csv_file([HEADER, ["2024", "strategische-keuzes", "50", "Nieuwe actie", "", "", "", ""]])
+    response = upload(bureau_client, Action, content)
+    assert import_errors(response) == ["Rij 2: Het jaarplan 2024 is vastgesteld; het kan niet meer worden gewijzigd."]
+    assert actions() == before
+
+
+def test_coordinator_imports_actions_of_their_own_district_only(django_user_model, client, data) -> None:
+    user = django_user_model.objects.create_user(username="coordinator-twente", is_staff=True)
+    user.groups.add(Group.objects.get(name=COORDINATOR))
+    District.objects.get(name="Twente").coordinators.add(user)
+    client.force_login(user)
+    before = actions()
+    content = csv_file(
+        [
+            HEADER,
+            ["2024", district_section("Twente"), "90", "Eigen actie", "", "", "", ""],
+            ["2024", district_section("IJsselland"), "90", "Andermans actie", "", "", "", ""],
+            ["2024", "strategische-keuzes", "90", "Actie van het bureau", "", "", "", ""],
+        ]
+    )
+    response = upload(client, Action, content)
+    assert import_errors(response) == [
+        "Rij 3: U mag deze actie niet wijzigen.",
+        "Rij 4: U mag deze actie niet wijzigen.",
+    ]
+    assert actions() == before
+
+    own = csv_file([HEADER, ["2024", district_section("Twente"), "90", "Eigen actie", "", "", "", ""]])
+    assert confirm(client, upload(client, Action, own)).status_code == 302
+    assert Action.objects.filter(title="Eigen actie").count() == 1

@@ -1,0 +1,254 @@
+"""Mijn acties: a coordinator's actions still lacking an update this quarter, each updatable in one screen."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client
+
+from districts.models import District
+from strategy import clock
+from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
+from strategy.roles import BUREAU, COORDINATOR, STEERING_GROUP
+from tests.strategy.factories import ProgressUpdateFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2024, 5, 15)  # the second quarter of 2024
+URL = "/mijn-acties/"
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    return TODAY
+
+
+@pytest.fixture
+def plan() -> AnnualPlan:
+    call_command("loaddata", "jaarplan_2024", verbosity=0)
+    return AnnualPlan.objects.get(year=2024)
+
+
+def district_actions(slug: str) -> list[Action]:
+    district = District.objects.get(slug=slug)
+    return list(district.plans.get(plan__year=2024).actions())
+
+
+def login(django_user_model: Any, role: str | None, *districts: str, **fields: Any) -> tuple[Client, Any]:
+    user = django_user_model.objects.create_user(
+        username=f"{role or 'lezer'}-{'-'.join(districts)}", first_name="Anna", last_name="de Vries", **fields
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    for slug in districts:
+        District.objects.get(slug=slug).coordinators.add(user)
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+@pytest.fixture
+def twente(plan: AnnualPlan, django_user_model: Any) -> tuple[Client, Any]:
+    return login(django_user_model, COORDINATOR, "twente", is_staff=True)
+
+
+def titles(rows: list[Any]) -> list[str]:
+    return [row.action.title for row in rows]
+
+
+def quick_post(action: Action, **values: Any) -> dict[str, Any]:
+    data = {"action": action.pk, "status": Status.ON_TRACK, "percentage": 40, "narrative": ""}
+    data.update(values)
+    return {key if key == "action" else f"actie-{action.pk}-{key}": value for key, value in data.items()}
+
+
+def test_coordinator_sees_own_district_actions_lacking_an_update(twente: tuple[Client, Any]) -> None:
+    client, _ = twente
+    first, second, *rest = district_actions("twente")
+    ProgressUpdateFactory(action=first, date=datetime.date(2024, 4, 2), narrative="Al bijgewerkt in april.")
+    ProgressUpdateFactory(action=second, date=datetime.date(2024, 3, 28), narrative="Stand eind maart.")
+    # Updated this quarter in IJsselland: irrelevant to Twente either way.
+    ijsselland = district_actions("ijsselland")
+
+    response = client.get(URL)
+    assert response.status_code == 200
+    todo, updated = response.context["todo"], response.context["updated"]
+    assert titles(todo) == [a.title for a in [second, *rest]]
+    assert titles(updated) == [first.title]
+    html = response.content.decode()
+    assert "Twente" in html and "Kwartaal 2 2024" in html
+    for action in ijsselland:
+        assert action.title not in html
+    # Each open action has its own form; the last quarter's narrative is shown beside it.
+    assert html.count(f'action="{URL}"') == len(todo)
+    assert "Stand eind maart." in html
+    # The updated action is listed collapsed, without a form.
+    assert re.search(r"<details[^>]*>\s*<summary>Bijgewerkt dit kwartaal \(1\)</summary>", html)
+    assert f'name="actie-{first.pk}-status"' not in html
+
+
+def test_posting_an_update_removes_the_action_and_shows_it_everywhere(
+    twente: tuple[Client, Any], django_user_model: Any
+) -> None:
+    client, user = twente
+    action = district_actions("twente")[0]
+    reader, _ = login(django_user_model, None)
+
+    response = client.post(URL, quick_post(action, status=Status.AT_RISK, percentage=30, narrative="Capaciteit krap."))
+    assert response.status_code == 302 and response["Location"] == URL
+    update = ProgressUpdate.objects.get(action=action)
+    assert (update.date, update.status, update.percentage, update.author) == (TODAY, Status.AT_RISK, 30, user)
+
+    page = client.get(URL)
+    assert action.title not in titles(page.context["todo"])
+    assert action.title in titles(page.context["updated"])
+    assert f"De voortgang van “{action.title}” is bijgewerkt." in page.content.decode()
+
+    # The action's status is that of its latest update, on its own page and on the dashboard.
+    assert Action.objects.get(pk=action.pk).status == Status.AT_RISK
+    detail = reader.get(f"/acties/{action.pk}/").content.decode()
+    first_update = re.search(r'<li class="update">(.*?)</li>', detail, re.S).group(1)
+    assert "Capaciteit krap." in first_update and "Anna de Vries" in first_update and "30% gereed" in first_update
+    dashboard = re.sub(r"\s+", " ", reader.get("/").content.decode())
+    assert re.search(
+        rf"<td>{re.escape(action.title)}</td> <td>Twente</td> <td>Anna de Vries</td> "
+        r'<td><span class="status status-risico">risico</span></td>',
+        dashboard,
+    )
+
+
+def test_coordinator_cannot_post_for_another_district(twente: tuple[Client, Any]) -> None:
+    client, _ = twente
+    action = district_actions("ijsselland")[0]
+    response = client.post(URL, quick_post(action))
+    assert response.status_code == 403
+    assert not ProgressUpdate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "error"),
+    [
+        ({"percentage": 120}, "Vul een percentage tussen 0 en 100 in."),
+        ({"percentage": -5}, "Vul een percentage tussen 0 en 100 in."),
+        ({"status": Status.DONE, "percentage": 50}, "Een afgeronde actie staat op 100%."),
+        ({"status": ""}, "Kies een status."),
+    ],
+)
+def test_bad_input_shows_a_dutch_error_and_saves_nothing(
+    twente: tuple[Client, Any], values: dict[str, Any], error: str
+) -> None:
+    client, _ = twente
+    action = district_actions("twente")[0]
+    response = client.post(URL, quick_post(action, narrative="Bijna klaar.", **values))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert error in html
+    # The error sits at the field of this action's form, which keeps what was typed.
+    assert f'id="id_actie-{action.pk}-' in html and 'aria-invalid="true"' in html
+    assert "Bijna klaar." in html
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_done_action_needs_no_more_updates(twente: tuple[Client, Any]) -> None:
+    client, _ = twente
+    action = district_actions("twente")[0]
+    ProgressUpdateFactory(action=action, date=datetime.date(2024, 2, 1), status=Status.DONE, percentage=100)
+    response = client.get(URL)
+    assert action.title not in titles(response.context["todo"])
+    assert titles(response.context["done"]) == [action.title]
+
+
+def test_updates_continue_on_an_adopted_plan(twente: tuple[Client, Any], plan: AnnualPlan) -> None:
+    plan.status, plan.adopted_on = AnnualPlan.Status.ADOPTED, datetime.date(2024, 1, 20)
+    plan.save()
+    client, _ = twente
+    action = district_actions("twente")[0]
+    assert client.post(URL, quick_post(action)).status_code == 302
+    assert ProgressUpdate.objects.filter(action=action).count() == 1
+
+
+def test_bureau_sees_every_action_lacking_an_update(plan: AnnualPlan, django_user_model: Any) -> None:
+    client, _ = login(django_user_model, BUREAU, is_staff=True)
+    updated = district_actions("ijsselland")[0]
+    ProgressUpdateFactory(action=updated, date=datetime.date(2024, 4, 2))
+    response = client.get(URL)
+    assert len(response.context["todo"]) == Action.objects.count() - 1
+    assert titles(response.context["updated"]) == [updated.title]
+    assert client.post(URL, quick_post(updated, status=Status.ON_TRACK, percentage=60)).status_code == 302
+
+
+@pytest.mark.parametrize("role", [STEERING_GROUP, None])
+def test_others_get_an_explanation_and_no_forms(plan: AnnualPlan, django_user_model: Any, role: str | None) -> None:
+    client, _ = login(django_user_model, role, is_staff=True)
+    response = client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "U heeft geen rol waarmee u voortgang meldt" in html
+    assert 'method="post" action="/mijn-acties/"' not in html
+    assert "Mijn acties</a>" not in html  # nor the menu link
+    action = district_actions("twente")[0]
+    assert client.post(URL, quick_post(action)).status_code == 403
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_coordinator_without_district(plan: AnnualPlan, django_user_model: Any) -> None:
+    client, _ = login(django_user_model, COORDINATOR, is_staff=True)
+    html = client.get(URL).content.decode()
+    assert "U bent nog niet aan een district gekoppeld" in html
+    assert 'name="action"' not in html
+
+
+def test_menu_links_to_my_actions_for_coordinators(twente: tuple[Client, Any]) -> None:
+    client, _ = twente
+    assert f'<a href="{URL}">Mijn acties</a>' in client.get("/jaarplannen/").content.decode()
+
+
+def test_login_required(plan: AnnualPlan, client: Client) -> None:
+    response = client.get(URL)
+    assert response.status_code == 302 and response["Location"].startswith("/inloggen/")
+
+
+def grow_tenfold() -> None:
+    """Ten times the actions, each with two updates (one last quarter, one this quarter for a third)."""
+    originals = list(Action.objects.all())
+    Action.objects.bulk_create(
+        Action(section=a.section, order=1000 + n * 100 + a.order, title=f"{a.title} {n}")
+        for a in originals
+        for n in range(9)
+    )
+    ProgressUpdate.objects.bulk_create(
+        ProgressUpdate(
+            action=a, date=datetime.date(2024, 2 + 3 * (i % 3 == 0), 1), status=Status.ON_TRACK, percentage=20
+        )
+        for i, a in enumerate(Action.objects.all())
+    )
+
+
+@pytest.mark.parametrize("role", ["coordinator", "bureau"])
+def test_query_count_does_not_grow_with_actions(
+    plan: AnnualPlan, django_user_model: Any, django_assert_num_queries: Any, role: str
+) -> None:
+    if role == "bureau":
+        client, _ = login(django_user_model, BUREAU, is_staff=True)
+    else:
+        client, _ = login(django_user_model, COORDINATOR, "twente", "ijsselland", is_staff=True)
+    # Session, user, the user's groups, (coordinator: their districts), the running plan, the actions
+    # with section, plan and district plans, their updates, the district names, the permissions for
+    # the menu link (the user's own and via groups), and the session saved again (savepoint,
+    # update, release).
+    expected = 13 if role == "coordinator" else 12
+    with django_assert_num_queries(expected):
+        few = client.get(URL)
+    grow_tenfold()
+    with django_assert_num_queries(expected):
+        many = client.get(URL)
+    assert len(many.context["todo"]) + len(many.context["updated"]) == 10 * (
+        len(few.context["todo"]) + len(few.context["updated"])
+    )
+    assert many.context["updated"]  # both lists filled

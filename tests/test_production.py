@@ -1,0 +1,160 @@
+"""Production readiness: /health/, the 503 page for a lost database, JSON logs, `check --deploy`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import InterfaceError, OperationalError
+from django.test import Client
+
+from reports import views as report_views
+from riec_plan import views as project_views
+from riec_plan.logging import UNAVAILABLE_MESSAGE, JsonFormatter
+
+pytestmark = pytest.mark.django_db
+
+MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="riec_plan.settings.base",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50)[:50],
+        DJANGO_ALLOWED_HOSTS="riec.example.nl",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 (our own manage.py)
+        [sys.executable, MANAGE, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+class BrokenConnection:
+    def cursor(self) -> Any:
+        raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+
+def test_health_answers_ok_without_login(client: Client) -> None:
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_health_answers_503_when_the_database_does_not(client: Client, monkeypatch: Any) -> None:
+    monkeypatch.setattr(project_views, "connection", BrokenConnection())
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json() == {"status": "database unavailable"}
+
+
+@pytest.mark.parametrize("error", [OperationalError("server closed the connection"), InterfaceError("closed")])
+def test_a_view_losing_the_database_gives_the_dutch_503_page(
+    bureau_client: Client, monkeypatch: Any, caplog: Any, error: Exception
+) -> None:
+    def lost(*args: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(report_views, "build_dashboard", lost)
+    with caplog.at_level(logging.ERROR, logger="riec_plan.database"):
+        response = bureau_client.get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert UNAVAILABLE_MESSAGE in response.content.decode()
+    assert "Database niet bereikbaar tijdens GET /" in caplog.text
+
+
+def test_losing_the_database_outside_the_view_also_gives_503(bureau_client: Client, monkeypatch: Any) -> None:
+    """Loading the session for the login check happens before any view: handler500 answers there."""
+
+    def lost(self: Any) -> Any:
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(SessionStore, "load", lost)
+    client = Client(raise_request_exception=False)
+    client.cookies = bureau_client.cookies
+    response = client.get("/jaarplan/2024/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert UNAVAILABLE_MESSAGE in response.content.decode()
+
+
+def test_other_errors_stay_a_500(bureau_client: Client, monkeypatch: Any) -> None:
+    def broken(*args: Any) -> Any:
+        raise ValueError("a bug, not the database")
+
+    monkeypatch.setattr(report_views, "build_dashboard", broken)
+    client = Client(raise_request_exception=False)
+    client.cookies = bureau_client.cookies
+    response = client.get("/")
+    assert response.status_code == 500
+    assert UNAVAILABLE_MESSAGE not in response.content.decode()
+
+
+def test_json_formatter_writes_one_object_per_line_with_request_path_and_status(rf: Any) -> None:
+    request = rf.get("/jaarplan/2024/")
+    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Fout: %s", ("weg",), None)
+    record.request = request
+    record.status_code = 503
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["level"] == "ERROR"
+    assert entry["logger"] == "django.request"
+    assert entry["message"] == "Fout: weg"
+    assert entry["path"] == "/jaarplan/2024/"
+    assert entry["status"] == 503
+    assert entry["time"].endswith("+00:00")
+
+
+def test_production_logs_json_lines_and_development_plain_text(tmp_path: Path) -> None:
+    code = "import logging; logging.getLogger('riec_plan.proef').warning('Jaarplan %s vastgesteld', 2024)"
+    db = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    production = manage("shell", "-c", code, env=production_env(DATABASE_URL=db))
+    assert production.returncode == 0, production.stderr
+    lines = [json.loads(line) for line in production.stdout.splitlines() if line.startswith("{")]
+    assert {"level": "WARNING", "logger": "riec_plan.proef", "message": "Jaarplan 2024 vastgesteld"}.items() <= (
+        lines[-1].items()
+    )
+    development = manage("shell", "-c", code, env=production_env(DATABASE_URL=db, DJANGO_DEBUG="true"))
+    assert development.returncode == 0, development.stderr
+    assert "WARNING riec_plan.proef Jaarplan 2024 vastgesteld" in development.stdout
+    assert not development.stdout.lstrip().startswith("{")
+
+
+def test_check_deploy_is_clean_with_production_settings() -> None:
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_settings_share_nothing_but_the_database() -> None:
+    """Several app servers behind a load balancer: sessions and cache in PostgreSQL, nothing local."""
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; import json; "
+        "print(json.dumps([s.SESSION_ENGINE, s.CACHES['default']['BACKEND'], s.STORAGES['staticfiles']['BACKEND']]))",
+        env=production_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.db.DatabaseCache",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    ]
