@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from budget.checks import CheckResult, check_budget
 from districts.models import (
     BaselineAssessment,
     BaselineNorm,
@@ -223,6 +224,11 @@ class Dashboard:
     latest_updates: list[UpdateRow]
     district_links: list[DistrictLink]
     quarters: list[int]
+    budget_checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def budget_ok(self) -> bool:
+        return all(check.ok for check in self.budget_checks)
 
 
 @dataclass
@@ -481,11 +487,16 @@ def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.da
 
 
 def build_dashboard(reference: datetime.date | None = None) -> Dashboard | None:
-    """The dashboard of the current plan, or None when there is no plan yet (5 queries)."""
+    """The dashboard of the current plan, or None when there is no plan yet.
+
+    5 queries for the progress, plus the 5 of budget.checks.load_budget for the budget checks.
+    """
     plan = current_plan()
     if plan is None:
         return None
-    return _dashboard(plan, reference=reference or clock.today(), as_of=None)
+    dashboard = _dashboard(plan, reference=reference or clock.today(), as_of=None)
+    dashboard.budget_checks = check_budget(plan)
+    return dashboard
 
 
 # --- districts ----------------------------------------------------------------------------

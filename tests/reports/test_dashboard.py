@@ -132,6 +132,21 @@ def test_latest_updates_are_the_ten_newest(plan_2025: dict[str, Any]) -> None:
     assert [u.date.day for u in latest] == list(range(22, 12, -1))
 
 
+def test_dashboard_shows_the_budget_checks_at_a_glance(reader: Client, plan_2024: AnnualPlan) -> None:
+    text = re.sub(r"\s+", " ", reader.get("/").content.decode())
+    assert "Alle controles kloppen." in text
+    assert 'class="check-ok"' in text and 'class="check-bad"' not in text
+
+    from budget.models import CostLine
+
+    CostLine.objects.filter(plan=plan_2024, label="Versterken OM").update(amount=250_000)
+    text = re.sub(r"\s+", " ", reader.get("/").content.decode())
+    assert "Niet alle controles kloppen." in text
+    # Total, versterking and line 1 are off by the same 10.000; the other checks still agree.
+    assert text.count('class="check-bad"') == 3
+    assert text.count("verschil -10.000") == 3
+
+
 def test_dashboard_page_shows_numbers_labels_and_links(
     reader: Client, plan_2025: dict[str, Any], fixed_today: datetime.date
 ) -> None:
@@ -192,16 +207,17 @@ def grow_tenfold(plan: AnnualPlan) -> None:
 def test_dashboard_query_count_is_constant(
     reader: Client, plan_2024: AnnualPlan, fixed_today: datetime.date, django_assert_num_queries: Any
 ) -> None:
-    # Builder: plan+strategy, goals, district plans+district, actions+section+parent, updates+author.
-    with django_assert_num_queries(5):
-        build_dashboard(REFERENCE)
-    # Page: session, user, the five above, and the session saved again (SESSION_SAVE_EVERY_REQUEST:
-    # savepoint, update, release).
+    # Builder: plan+strategy, goals, district plans+district, actions+section+parent, updates+author;
+    # then the budget checks: cost lines, splits, funding, 4.3 cells, spending (budget.checks.load_budget).
     with django_assert_num_queries(10):
+        build_dashboard(REFERENCE)
+    # Page: session, user, the ten above, and the session saved again (SESSION_SAVE_EVERY_REQUEST:
+    # savepoint, update, release).
+    with django_assert_num_queries(15):
         reader.get("/")
     grow_tenfold(plan_2024)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(10):
         dashboard = build_dashboard(REFERENCE)
     assert dashboard.total.total == 10 * 41
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(15):
         reader.get("/")
