@@ -56,3 +56,49 @@ def test_stuurgroep_downloads_the_pdf(accounts: Any, log_in: Any, live_server: A
     assert download.suggested_filename == "jaarplan-2024-riec-oost-nederland.pdf"
     with open(download.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+
+
+def test_coordinator_posts_a_progress_update_and_sees_the_dashboard_change(
+    accounts: Any, log_in: Any, live_server: Any
+) -> None:
+    page = log_in("coordinator-twente")
+    page.goto(f"{live_server.url}/mijn-acties/")
+    first = page.locator("form.quick-update").first
+    title = first.locator("xpath=ancestor::li[1]//h3").inner_text()
+    first.get_by_label("Status").select_option(label="risico")
+    first.get_by_label("Percentage").fill("30")
+    first.get_by_label("Toelichting").fill("Capaciteit bij de gemeenten ontbreekt nog.")
+    first.get_by_role("button", name="Opslaan").click()
+    expect(page.locator(".messages")).to_contain_text(f"De voortgang van “{title}” is bijgewerkt.")
+
+    page.goto(f"{live_server.url}/")
+    latest = page.locator("section", has=page.get_by_role("heading", name="Laatste voortgangsupdates"))
+    newest = latest.locator("tbody tr").first
+    expect(newest).to_contain_text(title)
+    expect(newest).to_contain_text("coordinator-twente")
+    expect(newest).to_contain_text("risico")
+    expect(page.locator(".kpi-risico .kpi-value")).to_have_text("1")
+
+
+def test_a_bad_import_shows_its_errors_and_imports_nothing(
+    accounts: Any, log_in: Any, live_server: Any, tmp_path: Any
+) -> None:
+    from budget.models import CostLine
+
+    before = CostLine.objects.count()
+    bad = tmp_path / "kosten.csv"
+    bad.write_text(
+        "Jaar,Onderdeel,Omschrijving,Volgorde,Bedrag (€),Geldstroom,Groep,Ten laste van lijn\n"
+        "2024,bedrijfsvoering,Nieuwe kosten,900,12500,regulier,,\n"
+        "2024,bedrijfsvoering,Nog meer kosten,901,260.000,regulier,,\n",
+        encoding="utf-8",
+    )
+    page = log_in("bureau")
+    page.goto(f"{live_server.url}/admin/budget/costline/import/")
+    page.locator("input[name=import_file]").set_input_files(str(bad))
+    page.locator("select[name=format]").select_option(value="0")  # csv
+    page.locator("input[type=submit]").first.click()
+    expect(page.get_by_role("heading", name="Er is niets geïmporteerd")).to_be_visible()
+    expect(page.get_by_text("Rij 3, kolom ‘Bedrag (€)’")).to_be_visible()
+    expect(page.locator("input[name=confirm]")).to_have_count(0)
+    assert CostLine.objects.count() == before
