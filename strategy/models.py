@@ -400,10 +400,7 @@ class ActionQuerySet(models.QuerySet["Action"]):
         )
 
 
-class ActionManager(models.Manager["Action"]):
-    def get_queryset(self) -> ActionQuerySet:
-        return ActionQuerySet(self.model, using=self._db)
-
+class ActionManager(models.Manager.from_queryset(ActionQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, year: int, section_slug: str, order: int) -> Action:
         return self.get(section__plan__year=year, section__slug=section_slug, order=order)
 

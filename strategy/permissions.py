@@ -183,3 +183,10 @@ def choices_filter(user: Any, model: type[Model]) -> Q | None:
         return None
     scope = scope_of(model)
     return scope.district_filter(user_district_ids(user)) if scope.district_filter else None
+
+
+def can_report_progress(user: Any, action: Any) -> bool:
+    """May the user post a progress update on this action (also on an adopted plan)?"""
+    from .models import ProgressUpdate
+
+    return can_change(user, ProgressUpdate(action=action))

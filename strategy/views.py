@@ -28,19 +28,6 @@ from .models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status
 DISTRICT_RELATED = ("section__district_plan", "section__parent__district_plan")
 
 
-# Helpers that belong in strategy.permissions ------------------------------------------------------
-
-
-def may_report_progress(user: Any) -> bool:
-    """Whether the user reports progress on some actions at all (bureau, or a coordinator)."""
-    return permissions.can_change_model(user, ProgressUpdate)
-
-
-def may_update(user: Any, action: Action) -> bool:
-    """Whether the user may post a progress update on this action."""
-    return permissions.can_change(user, ProgressUpdate(action=action))
-
-
 def district_names(ids: set[int]) -> dict[int, str]:
     """Names of districts by id (one query), looked up without importing the districts app."""
     if not ids:
@@ -54,7 +41,7 @@ def district_names(ids: set[int]) -> dict[int, str]:
 
 def _actions() -> QuerySet[Action]:
     """Actions with section, plan and district plan (one query) and their updates (one query)."""
-    return Action.objects.get_queryset().with_latest_update().select_related("section__plan", *DISTRICT_RELATED)
+    return Action.objects.with_latest_update().select_related("section__plan", *DISTRICT_RELATED)
 
 
 def _district_label(action: Action, names: dict[int, str]) -> str:
@@ -78,7 +65,7 @@ def running_plan(day: datetime.date) -> AnnualPlan | None:
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Queries: the action with section, plan and district plans; its updates; their authors.
     action = get_object_or_404(_actions().prefetch_related("updates_newest_first__author"), pk=pk)
-    can_post = may_update(request.user, action)
+    can_post = permissions.can_report_progress(request.user, action)
     reference = clock.today()
     update = ProgressUpdate(action=action, author=request.user)
     if request.method == "POST":
@@ -139,7 +126,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
     reference = clock.today()
     quarter, start, end = clock.quarter_of(reference)
     context: dict[str, Any] = {"today": reference, "quarter": quarter, "year": reference.year}
-    if not may_report_progress(user):
+    if not permissions.can_change_model(user, ProgressUpdate):
         if request.method == "POST":
             raise PermissionDenied("U meldt geen voortgang op acties.")
         return render(request, "strategy/my_actions.html", {**context, "reporter": False})
@@ -148,7 +135,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Queries: the action (with what the policy needs), the update inserted.
         posted = _posted_action(request)
-        if not may_update(user, posted):
+        if not permissions.can_report_progress(user, posted):
             raise PermissionDenied("U mag geen voortgang melden voor deze actie.")
         update = ProgressUpdate(action=posted, author=user)
         bound = QuickUpdateForm(request.POST, instance=update, today=reference, prefix=_prefix(posted))
