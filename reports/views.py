@@ -8,10 +8,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
@@ -35,9 +37,32 @@ def plan_index(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/plan_index.html", {"plans": plan_years()})
 
 
+# A rendered page body stays in the cache this long after it was last rendered; a changed report
+# gets a new key anyway, so this only bounds how long a body nobody asks for any more takes up room.
+RENDERED_BODY_TIMEOUT = 24 * 60 * 60
+
+
+def cached_body(name: str, template: str, context_name: str, data: object) -> SafeString:
+    """`template` rendered with `data`, from Django's cache (the database cache, shared by every app server).
+
+    The key is `fingerprint(data)`: the data's repr (every value the body prints) plus the report
+    templates, so any change to the data or to a template renders afresh; nothing is invalidated by hand.
+    The template gets only `data`, never the request or the user, so the body is the same for everyone;
+    the page around it (user name, CSRF token) is rendered per request.
+    """
+    key = f"reports:{name}:{fingerprint(data)}"
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string(template, {context_name: data})
+        cache.set(key, body, RENDERED_BODY_TIMEOUT)
+    return mark_safe(body)  # noqa: S308 - our own template's output, escaped when it was rendered
+
+
 @require_GET
 def plan_report(request: HttpRequest, year: int) -> HttpResponse:
-    return render(request, "reports/jaarplan.html", {"report": build_plan_report(year)})
+    report = build_plan_report(year)
+    body = cached_body(f"jaarplan-{report.year}", "reports/_plan_body.html", "report", report)
+    return render(request, "reports/jaarplan.html", {"report": report, "plan_body": body})
 
 
 def _stored_pdf(key: str, current: str) -> bytes | None:
@@ -107,7 +132,11 @@ def plan_pdf(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/dashboard.html", {"dashboard": build_dashboard()})
+    dashboard = build_dashboard()
+    body = (
+        None if dashboard is None else cached_body("dashboard", "reports/_dashboard_body.html", "dashboard", dashboard)
+    )
+    return render(request, "reports/dashboard.html", {"dashboard": dashboard, "dashboard_body": body})
 
 
 @require_GET

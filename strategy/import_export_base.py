@@ -3,6 +3,8 @@
 - Columns are human keys with Dutch headers (a plan's year, a district's name), never database ids.
 - Cells are strict: "260.000" is not 260 and an unknown district is an error, not an empty field.
 - An import is all or nothing: it runs in one transaction that one invalid row rolls back entirely.
+  Every row is checked before it is written; new rows are then inserted in batches, with their
+  historical records, and changed rows are saved one by one (stale-version check, own savepoint).
 - Every row is a change by the importing user, so the permission policy (strategy.permissions)
   decides about each row as it does about a save in the admin.
 - Exported text cannot start a spreadsheet formula; numbers stay numbers.
@@ -11,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
 import re
 from collections.abc import Iterable
@@ -19,6 +22,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
+from django.db import transaction
 from django.db.models import Model, QuerySet, UniqueConstraint
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -27,7 +31,8 @@ from import_export import resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.instance_loaders import ModelInstanceLoader
-from import_export.results import Result
+from import_export.results import Result, RowResult
+from simple_history.utils import bulk_create_with_history
 
 from . import permissions
 from .history import is_versioned, save_if_current
@@ -283,6 +288,11 @@ class PolicyResource(resources.ModelResource):
         skip_unchanged = False  # an unchanged row of an adopted plan is still refused, as in the admin
         report_skipped = True
         instance_loader_class = NaturalKeyInstanceLoader
+        # New rows are inserted in batches (bulk_create): no savepoint, save() and history query per
+        # row. The whole import still runs in one transaction that any error rolls back, and changed
+        # rows still go through save_instance one by one (see save_instance below).
+        use_bulk = True
+        batch_size = 1000
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -290,6 +300,9 @@ class PolicyResource(resources.ModelResource):
         self.row_number = 0
         self.seen: dict[tuple[Any, ...], int] = {}
         self.unique_keys: dict[str, dict[tuple[Any, ...], Any]] = {}
+        # The results of new rows waiting in create_instances, to give them their id once inserted.
+        self.pending_rows: list[tuple[Model, RowResult]] = []
+        self.last_created: Model | None = None
 
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().select_related(*self.select_related)
@@ -312,6 +325,10 @@ class PolicyResource(resources.ModelResource):
         rollback_on_validation_errors: bool = False,
         **kwargs: Any,
     ) -> Result:
+        if not dry_run:
+            # The confirmed import shows no preview: it needs no copy and diff of every row.
+            self._meta = copy.copy(type(self)._meta)
+            self._meta.skip_diff = True
         # All or nothing, whoever calls: one invalid row rolls back the valid rows too.
         return super().import_data(
             dataset,
@@ -327,6 +344,7 @@ class PolicyResource(resources.ModelResource):
         self.user = kwargs.get("user")
         self.seen = {}
         self.unique_keys = {}
+        self.pending_rows = []
         headers = [cell_text(header) for header in dataset.headers or []]
         dataset.headers = headers
         missing = [
@@ -348,9 +366,12 @@ class PolicyResource(resources.ModelResource):
     def import_row(self, row: Any, instance_loader: Any, **kwargs: Any) -> Any:
         # Numbered as in the spreadsheet: the header is row 1, the first data row is row 2.
         self.row_number = kwargs["row_number"] + 1
+        self.last_created = None
         result = super().import_row(row, instance_loader, **kwargs)
         if result.validation_error is not None:
             result.validation_error = self.numbered(result.validation_error)
+        elif self.last_created is not None and result.import_type == RowResult.IMPORT_TYPE_NEW:
+            self.pending_rows.append((self.last_created, result))
         return result
 
     def after_init_instance(self, instance: Any, new: bool, row: Any, **kwargs: Any) -> None:
@@ -383,6 +404,23 @@ class PolicyResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
+    def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
+        """A new row waits for the next batch insert; a changed row is saved now, as in the admin.
+
+        Only rows that passed validation get here. A changed row is saved in its own savepoint, so
+        a database error is reported on its row and the rows after it are still checked.
+        """
+        self.before_save_instance(instance, row, **kwargs)
+        if is_create:
+            self.create_instances.append(instance)
+            self.last_created = instance
+        else:
+            if self.history_user() is not None:
+                instance._history_user = self.history_user()  # who, in the historical record
+            with transaction.atomic(using=self.get_db_connection_name()):
+                self.do_instance_save(instance, is_create)
+        self.after_save_instance(instance, row, **kwargs)
+
     def do_instance_save(self, instance: Any, is_create: bool) -> None:
         # A versioned object (strategy.history) is saved only if nobody saved it since the file was
         # read, and its version goes up, so a form opened before the import cannot overwrite it.
@@ -390,6 +428,44 @@ class PolicyResource(resources.ModelResource):
             save_if_current(instance, expected=instance.version)
         else:
             super().do_instance_save(instance, is_create)
+
+    def bulk_create(
+        self,
+        using_transactions: bool,
+        dry_run: bool,
+        raise_errors: bool,
+        batch_size: int | None = None,
+        result: Result | None = None,
+    ) -> None:
+        """Insert the waiting new rows with one historical record each (who, when, the values).
+
+        Nothing is inserted once a row of the file has failed: the import is rolled back anyway.
+        A dry run inserts too (and is rolled back), so it finds what only the database can find.
+        """
+        instances, pending = list(self.create_instances), self.pending_rows
+        self.create_instances.clear()
+        self.pending_rows = []
+        if not instances or not (using_transactions or not dry_run):
+            return
+        if result is not None and (result.has_errors() or result.has_validation_errors()):
+            return
+        try:
+            bulk_create_with_history(
+                instances, self._meta.model, batch_size=self._meta.batch_size, default_user=self.history_user()
+            )
+        except Exception as error:  # reported as an error of the file, which rolls everything back
+            self.handle_import_error(result, error, raise_errors)
+            return
+        for instance, row_result in pending:
+            row_result.object_id = instance.pk
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> None:
+        # Changed rows are saved one by one in save_instance (stale-version check), never in bulk.
+        self.update_instances.clear()
+
+    def history_user(self) -> Any:
+        user = self.user
+        return user if getattr(user, "pk", None) is not None else None
 
     def model_errors(self, instance: Any, errors: dict[str, Any]) -> dict[str, Any]:
         """The row's column errors and the model's own validation: what full_clean() checks, faster.

@@ -53,14 +53,30 @@ def test_session_expires_after_inactivity_and_is_renewed_by_activity(client: Cli
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
+    age = timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    renew_after = timedelta(seconds=settings.SESSION_RENEW_AFTER)
     client.force_login(user)
     key = client.session.session_key
+
+    def expiry() -> Any:
+        return Session.objects.get(pk=key).expire_date
+
+    # Last saved (last renewed) a minute ago: a request does not write the session again.
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + age - timedelta(minutes=1))
+    before = expiry()
+    assert client.get("/").status_code == 200
+    assert expiry() == before
+
+    # Last saved longer ago than SESSION_RENEW_AFTER, five seconds of the session left: activity
+    # pushes the end of the session a full inactivity period ahead.
     Session.objects.filter(pk=key).update(expire_date=timezone.now() + timedelta(seconds=5))
     assert client.get("/").status_code == 200
-    # Activity pushes the end of the session a full inactivity period ahead.
-    renewed = Session.objects.get(pk=key).expire_date
-    assert renewed > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    assert expiry() > timezone.now() + age - timedelta(seconds=60)
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + age - renew_after - timedelta(seconds=1))
+    assert client.get("/").status_code == 200
+    assert expiry() > timezone.now() + age - timedelta(seconds=60)
 
+    # A full inactivity period without requests: the session has ended.
     Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/")
     assert response.status_code == 302

@@ -153,8 +153,14 @@ def test_production_settings_share_nothing_but_the_database() -> None:
         env=production_env(),
     )
     assert result.returncode == 0, result.stderr
+    # riec_plan.sessions is Django's database session engine that also remembers the stored expiry.
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+    from riec_plan.sessions import SessionStore
+
+    assert issubclass(SessionStore, DatabaseSessionStore)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [
-        "django.contrib.sessions.backends.db",
+        "riec_plan.sessions",
         "django.core.cache.backends.db.DatabaseCache",
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
     ]

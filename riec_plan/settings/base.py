@@ -52,6 +52,8 @@ MIDDLEWARE = [
     # A database that does not answer gives a Dutch 503 page instead of a 500 (riec_plan/logging.py).
     "riec_plan.logging.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Keeps a session alive while it is used, saving it at most once per SESSION_RENEW_AFTER seconds.
+    "riec_plan.sessions.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,7 +123,9 @@ WSGI_APPLICATION = "riec_plan.wsgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+# Connections stay open between requests (a gunicorn sync worker serves one request at a time, so one
+# connection per worker): opening one per request costs a PostgreSQL backend start every time.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 # A kept-open connection that the database dropped (restart, failover) is replaced, not reused.
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -163,9 +167,10 @@ STORAGES = {
 }
 
 # Several app servers share one PostgreSQL and nothing else: sessions live in the database
-# (Django's default session engine, stated here on purpose), rendered PDFs in reports.RenderedDocument,
-# and the cache in a database table (`manage.py createcachetable`).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# (Django's database session engine, which riec_plan.sessions extends only to remember the stored
+# expiry date), rendered PDFs in reports.RenderedDocument, and the cache in a database table
+# (`manage.py createcachetable`).
+SESSION_ENGINE = "riec_plan.sessions"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -178,7 +183,11 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the age above is inactivity time, not time since login
+# The age above is inactivity time, not time since login: riec_plan.sessions.SessionRenewalMiddleware
+# saves a session again once its last save is SESSION_RENEW_AFTER seconds old (not on every request,
+# as SESSION_SAVE_EVERY_REQUEST would), so it ends 55 to 60 minutes after the last request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_AFTER = env.int("DJANGO_SESSION_RENEW_AFTER", default=5 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -301,3 +301,30 @@ def test_bad_spending_rows_are_refused(bureau_client, plan_2024, row, expected) 
     assert expected in import_errors(response), import_errors(response)
     assert "confirm_form" not in response.context
     assert Spending.objects.count() == 0
+
+
+def test_every_imported_row_gets_a_historical_record_with_the_importer(bureau_client, bureau_admin, plan_2024) -> None:
+    # New rows are inserted in bulk; their history is written with them, as for changed rows.
+    existing = CostLine.objects.get(plan=plan_2024, category="personeel", label="Cluster 1: Regulier")
+    content = csv_file(
+        [
+            HEADER,
+            line(),
+            line(Omschrijving="Nog meer kosten", Volgorde="901", **{"Bedrag (€)": "-50"}),
+            ["2024", "personeel", existing.label, str(existing.order), "1400000", "regulier", existing.group.title, ""],
+        ]
+    )
+    preview = upload(bureau_client, CostLine, content)
+    assert CostLine.history.filter(label="Nieuwe kosten").count() == 0  # the preview wrote no history either
+    assert confirm(bureau_client, preview).status_code == 302
+
+    for label, amount in (("Nieuwe kosten", 12500), ("Nog meer kosten", -50)):
+        created = CostLine.objects.get(plan=plan_2024, label=label)
+        records = list(created.history.all())
+        assert len(records) == 1
+        assert (records[0].history_type, records[0].history_user, records[0].amount) == ("+", bureau_admin, amount)
+        assert records[0].history_date is not None
+    changed = existing.history.first()
+    assert (changed.history_type, changed.history_user, changed.amount) == ("~", bureau_admin, 1_400_000)
+    existing.refresh_from_db()
+    assert existing.version == 2

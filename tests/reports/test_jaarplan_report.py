@@ -175,3 +175,32 @@ def test_pdf_is_cached_until_the_plan_changes(reader: Client, plan: AnnualPlan, 
     assert len(rendered) == 2
     assert third != first
     assert "Investeren in kennis, kunde en netwerk" in rendered[1]
+
+
+def test_report_body_comes_from_the_cache_until_the_plan_changes(
+    reader: Client, plan: AnnualPlan, django_user_model: Any, django_assert_num_queries: Any, monkeypatch: Any
+) -> None:
+    url = reverse("reports:plan_report", args=[2024])
+    first = reader.get(url)
+    assert first.status_code == 200
+    renderings: list[str] = []
+    render = views.render_to_string
+    monkeypatch.setattr(views, "render_to_string", lambda *a, **kw: renderings.append(a[0]) or render(*a, **kw))
+    # Session, user, the builder's ten queries, the rendered body read from the cache; no rendering.
+    with django_assert_num_queries(13):
+        again = reader.get(url)
+    assert renderings == []
+    assert again.content.split(b'<main id="main">')[1] == first.content.split(b'<main id="main">')[1]
+
+    # The page chrome is per user; the cached body is the same for everyone.
+    other = Client()
+    other.force_login(django_user_model.objects.create_user(username="tweede-lezer"))
+    page = other.get(url).content.decode()
+    assert "tweede-lezer" in page and "lezer</span>" not in page.replace("tweede-lezer", "")
+    assert renderings == []
+
+    # An edited plan is a new fingerprint: rendered afresh, the edit shows.
+    PlanSection.objects.filter(plan=plan, slug="kennis-en-kunde").update(title="Kennis en kunde, herzien")
+    edited = reader.get(url).content.decode()
+    assert "Kennis en kunde, herzien" in edited
+    assert renderings == ["reports/_plan_body.html"]

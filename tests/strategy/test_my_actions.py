@@ -240,9 +240,8 @@ def test_query_count_does_not_grow_with_actions(
         client, _ = login(django_user_model, COORDINATOR, "twente", "ijsselland", is_staff=True)
     # Session, user, the user's groups, (coordinator: their districts), the running plan, the actions
     # with section, plan and district plans, their updates, the district names, the permissions for
-    # the menu link (the user's own and via groups), and the session saved again (savepoint,
-    # update, release).
-    expected = 13 if role == "coordinator" else 12
+    # the menu link (the user's own and via groups); the session, saved at login, is not saved again.
+    expected = 10 if role == "coordinator" else 9
     with django_assert_num_queries(expected):
         few = client.get(URL)
     grow_tenfold()
