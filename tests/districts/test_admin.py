@@ -6,10 +6,7 @@ from typing import Any
 
 import factory
 import pytest
-from django.apps import apps
-from django.contrib import admin
 from pytest_django.asserts import assertContains
-from simple_history.models import HistoricalChanges
 
 from districts.models import (
     BaselineAssessment,
@@ -37,7 +34,6 @@ from tests.districts.factories import (
     MunicipalityFactory,
     ResilienceScanFactory,
 )
-from tests.strategy.factories import AnnualPlanFactory, PlanSectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,51 +50,6 @@ FACTORIES: dict[type[Any], type[factory.django.DjangoModelFactory]] = {
     CommonThreadsReport: CommonThreadsReportFactory,
 }
 NO_DISTRICT_ERROR = "Kies het district waar de gemeente bij hoort."
-
-
-def test_every_model_is_registered_and_tested() -> None:
-    # The history tables of django-simple-history are not models an admin edits.
-    models = {m for m in apps.get_app_config("districts").get_models() if not issubclass(m, HistoricalChanges)}
-    assert models == set(FACTORIES)
-    assert all(admin.site.is_registered(model) for model in models)
-
-
-@pytest.mark.parametrize("model", FACTORIES, ids=lambda m: m.__name__)
-def test_changelist_add_and_change_pages_open(bureau_client, model) -> None:
-    obj = FACTORIES[model]()
-    for url in (admin_url(model, "changelist"), admin_url(model, "add"), admin_url(model, "change", obj.pk)):
-        assert bureau_client.get(url).status_code == 200, url
-
-
-@pytest.mark.parametrize("model", FACTORIES, ids=lambda m: m.__name__)
-def test_changelist_queries_do_not_grow_with_rows(bureau_client, count_queries, model) -> None:
-    # Every row has its own related objects here, so a missing select_related shows up as growth.
-    FACTORIES[model].create_batch(2)
-    _, few = count_queries(bureau_client, admin_url(model, "changelist"))
-    FACTORIES[model].create_batch(8)
-    response, many = count_queries(bureau_client, admin_url(model, "changelist"))
-    assert response.context["cl"].result_count == 10
-    assert many == few
-
-
-@pytest.mark.parametrize(
-    ("model", "field"),
-    [(model, field) for model in FACTORIES for field in admin.site.get_model_admin(model).autocomplete_fields],
-    ids=lambda value: getattr(value, "__name__", value),
-)
-def test_autocomplete_fields_answer(bureau_client, model, field) -> None:
-    target = model._meta.get_field(field).related_model
-    factory_class = FACTORIES.get(target) or {"PlanSection": PlanSectionFactory, "AnnualPlan": AnnualPlanFactory}.get(
-        target.__name__
-    )
-    if factory_class is not None:  # otherwise the user model: the logged-in user is a choice
-        factory_class()
-    response = bureau_client.get(
-        "/admin/autocomplete/",
-        {"app_label": model._meta.app_label, "model_name": model._meta.model_name, "field_name": field},
-    )
-    assert response.status_code == 200
-    assert response.json()["results"]
 
 
 # Municipalities ---------------------------------------------------------------------------------------
