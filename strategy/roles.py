@@ -46,3 +46,17 @@ def sync_roles(group_model: Any, permission_model: Any) -> None:
     for role in (BUREAU, COORDINATOR, STEERING_GROUP):
         group, _ = group_model.objects.get_or_create(name=role)
         group.permissions.set(role_permissions(role, all_permissions))
+
+
+def sync_roles_in_migration(apps: Any, schema_editor: Any) -> None:
+    """RunPython step: create the permissions now (Django does so only after all migrations) and sync the roles.
+
+    Any migration that adds a plan model runs this, so the roles get the new model's permissions.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

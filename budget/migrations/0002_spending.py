@@ -2,19 +2,9 @@
 
 import django.core.validators
 import django.db.models.deletion
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-from strategy.roles import sync_roles
-
-
-def give_roles_spending_permissions(apps, schema_editor):
-    # The roles were given their permissions in strategy 0002; the new model's permissions join them here.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+from strategy.roles import sync_roles_in_migration
 
 
 class Migration(migrations.Migration):
@@ -42,5 +32,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('cost_line', 'year', 'quarter'), name='spending_once_per_quarter', violation_error_message='Voor deze kostenregel is dit kwartaal al geboekt; pas die boeking aan.'), models.CheckConstraint(condition=models.Q(('quarter__gte', 1), ('quarter__lte', 4)), name='spending_quarter_1_to_4', violation_error_message='Een kwartaal is 1, 2, 3 of 4.')],
             },
         ),
-        migrations.RunPython(give_roles_spending_permissions, migrations.RunPython.noop),
+        migrations.RunPython(sync_roles_in_migration, migrations.RunPython.noop),
     ]
