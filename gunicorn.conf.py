@@ -6,6 +6,7 @@ the same format as Django's (JSON lines unless DJANGO_LOG_FORMAT=plain).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 
@@ -19,6 +20,11 @@ keepalive = 5
 # Restart workers now and then so slow leaks in native libraries (Pango, HarfBuzz) cannot grow.
 max_requests = 1000
 max_requests_jitter = 100
+# Load the app once in the master (riec_plan.wsgi also warms it up: views, WeasyPrint, templates) and
+# fork the workers from it: a worker restarted after max_requests answers at full speed at once,
+# instead of spending its first request on imports while the other worker takes all the load.
+# A code change therefore needs a restart of gunicorn itself, not a HUP.
+preload_app = True
 # The load balancer terminates TLS and sets X-Forwarded-Proto; trust it only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
@@ -42,3 +48,12 @@ logconfig_dict = {
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+
+def when_ready(server: object) -> None:
+    """Move everything loaded so far out of the garbage collector's sight, in the master before forking.
+
+    The workers then neither scan nor (through reference counts) copy those objects: shorter
+    collection pauses under load, less memory per worker.
+    """
+    gc.freeze()

@@ -164,3 +164,45 @@ def test_production_settings_share_nothing_but_the_database() -> None:
         "django.core.cache.backends.db.DatabaseCache",
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
     ]
+
+
+def test_loading_the_wsgi_app_prepares_the_first_request_without_touching_the_database() -> None:
+    """gunicorn preloads riec_plan.wsgi in its master and forks the workers from it (gunicorn.conf.py).
+
+    So a new worker must not spend its first request importing WeasyPrint or compiling templates,
+    and the master must not hold a database connection its forked workers would share. The database
+    here is a port nobody listens on: touching it would fail the import.
+    """
+    code = (
+        "import json, sys; import riec_plan.wsgi; "
+        "from django.db import connections; from django.template import engines; "
+        "loader = engines['django'].engine.template_loaders[0]; "
+        "print(json.dumps({"
+        "'modules': [m for m in ('weasyprint', 'reports.views', 'strategy.views') if m in sys.modules], "
+        "'templates': sorted(k for k in loader.get_template_cache if k in "
+        "('base.html', 'reports/dashboard.html', 'reports/_dashboard_body.html', 'reports/jaarplan.html')), "
+        "'connected': [a for a in connections if connections[a].connection is not None]}))"
+    )
+    env = production_env(DATABASE_URL="postgres://nobody@127.0.0.1:9/nowhere")
+    result = subprocess.run(  # noqa: S603 (our own interpreter)
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "modules": ["weasyprint", "reports.views", "strategy.views"],
+        "templates": ["base.html", "reports/_dashboard_body.html", "reports/dashboard.html", "reports/jaarplan.html"],
+        "connected": [],
+    }
+
+
+def test_gunicorn_preloads_the_app_and_keeps_restarting_workers() -> None:
+    config: dict[str, Any] = {}
+    exec(compile(Path(settings.BASE_DIR, "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)  # noqa: S102
+    assert config["preload_app"] is True
+    assert config["max_requests"] > 0

@@ -142,7 +142,7 @@ class Command(BaseCommand):
                 verdict = "gehaald" if errors == 0 and r["p95_ms"] < P95_TARGET_MS else "NIET GEHAALD"
                 self.stdout.write(
                     f"  {label:26} {r['rps']:7.1f} req/s   p50 {r['p50_ms']:6.1f} ms   p95 {r['p95_ms']:6.1f} ms   "
-                    f"p99 {r['p99_ms']:6.1f} ms   {r['requests']} verzoeken, {errors} fouten   "
+                    f"p99 {r['p99_ms']:6.1f} ms   {r['requests']:.0f} verzoeken, {errors:.0f} fouten   "
                     f"(doel: 0 fouten, p95 < {P95_TARGET_MS:.0f} ms: {verdict})"
                 )
             self.bench_pdf(base, sessions.split(","), log_path)
