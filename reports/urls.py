@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("districten/<slug:slug>/", views.district, name="district"),
     path("themas/", views.themes, name="themes"),
     re_path(r"^voortgang/(?P<year>\d{4})/Q(?P<quarter>[1-4])\.pdf$", views.progress_pdf, name="progress_pdf"),
+    # Someone trimming /jaarplan/2024/ in the address bar lands on the list of plans, not on a 404.
+    path("jaarplan/", RedirectView.as_view(pattern_name="reports:plan_index"), name="plan_index_short"),
     path("jaarplan/<int:year>/", views.plan_report, name="plan_report"),
     path("jaarplan/<int:year>.pdf", views.plan_pdf, name="plan_pdf"),
     path("jaarplan/<int:new>/vergelijk/<int:old>/", views.compare, name="compare"),

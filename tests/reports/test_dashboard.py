@@ -182,7 +182,13 @@ def test_plan_index_moved(reader: Client, plan_2024: AnnualPlan) -> None:
     assert 'href="/jaarplan/2024/"' in html
 
 
-@pytest.mark.parametrize("url", ["/", "/jaarplannen/", "/districten/", "/districten/twente/", "/themas/"])
+def test_the_address_without_a_year_leads_to_the_list_of_plans(reader: Client, plan_2024: AnnualPlan) -> None:
+    response = reader.get("/jaarplan/", follow=True)
+    assert response.redirect_chain == [("/jaarplannen/", 302)]
+    assert 'href="/jaarplan/2024/"' in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/", "/jaarplannen/", "/jaarplan/", "/districten/", "/districten/twente/", "/themas/"])
 def test_dashboard_pages_need_a_login(client: Client, plan_2024: AnnualPlan, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 302
