@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -14,10 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from strategy.admin_policy import PolicyModelAdmin, PolicyTabularInline
 from strategy.import_export_base import PolicyImportExportMixin
+from strategy.models import ProgrammeLine
 
 from .formatting import format_amount
 from .models import CostGroup, CostLine, CostSplit, FundingSource, ProgrammeAllocation, Spending
 from .resources import CostLineResource, FundingSourceResource, SpendingResource
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 AMOUNT_ERRORS = {"invalid": _("Vul een bedrag in hele euro's in, zonder punten of tekens.")}
 
@@ -59,7 +63,7 @@ class CostSplitFormSet(forms.BaseInlineFormSet):
         if not parts:
             return
         cost_line: CostLine = self.instance
-        errors = []
+        errors: list[StrOrPromise] = []
         if cost_line.programme_line_id:
             errors.append(
                 _(
@@ -132,13 +136,15 @@ class CostLineAdmin(PolicyImportExportMixin, PolicyModelAdmin):
         if splits:
             return ", ".join(f"lijn {split.programme_line.number}: {format_amount(split.amount)}" for split in splits)
         if line.programme_line_id:
-            return f"lijn {line.programme_line.number}"
+            # programme_line_id is set, so the line is loaded, never None.
+            return f"lijn {cast(ProgrammeLine, line.programme_line).number}"
         return "-"
 
 
 class StandaloneCostSplitForm(CostSplitForm):
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        # ModelForm.clean() returns cleaned_data; only an override may return None.
+        cleaned = cast(dict[str, Any], super().clean())
         cost_line = cleaned.get("cost_line")
         if cost_line is not None and cost_line.programme_line_id:
             raise ValidationError(

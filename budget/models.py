@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from strategy.models import AnnualPlan, ProgrammeLine
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class FundingStream(models.TextChoices):
@@ -146,15 +149,22 @@ class CostLine(models.Model):
     natural_key.dependencies = ["strategy.annualplan", "budget.costgroup", "strategy.programmeline"]  # type: ignore[attr-defined]
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.group_id:
-            if self.plan_id and self.group.plan_id != self.plan_id:
+            # group_id is set, so the group is loaded (or DoesNotExist raised), never None.
+            group = cast(CostGroup, self.group)
+            if self.plan_id and group.plan_id != self.plan_id:
                 errors["group"] = _("Deze groep hoort bij een ander jaarplan.")
-            elif self.group.category != self.category:
+            elif group.category != self.category:
                 errors["group"] = _("Deze groep hoort bij het onderdeel %(category)s.") % {
-                    "category": self.group.get_category_display()
+                    "category": group.get_category_display()
                 }
-        if self.programme_line_id and self.plan_id and self.programme_line.strategy_id != self.plan.strategy_id:
+        if (
+            self.programme_line_id
+            and self.plan_id
+            # programme_line_id is set, so the line is loaded, never None.
+            and cast(ProgrammeLine, self.programme_line).strategy_id != self.plan.strategy_id
+        ):
             errors["programme_line"] = _("Deze lijn hoort bij een andere strategie dan het jaarplan.")
         if errors:
             raise ValidationError(errors)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
@@ -128,9 +130,10 @@ class DistrictPlanAdmin(PolicyModelAdmin):
 class DistrictItemAdmin(PolicyModelAdmin):
     """Shared columns for the things a district plan holds, ordered as the plan prints them."""
 
-    list_select_related = ("district_plan__district", "district_plan__plan", "section")
-    list_filter = ("district_plan__plan", "district_plan__district")
-    autocomplete_fields = ("district_plan", "section")
+    # Subclasses extend these, so they are any tuple of names, not exactly these.
+    list_select_related: ClassVar[tuple[str, ...]] = ("district_plan__district", "district_plan__plan", "section")
+    list_filter: ClassVar[tuple[str, ...]] = ("district_plan__plan", "district_plan__district")
+    autocomplete_fields: ClassVar[tuple[str, ...]] = ("district_plan", "section")
     ordering = ("-district_plan__plan__year", "district_plan__district__order", "order")
 
     @admin.display(description=_("district"), ordering="district_plan__district__order")

@@ -7,7 +7,7 @@ the date. See strategy/import_export_base.py for the rules every import follows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
 from import_export.fields import Field
@@ -79,7 +79,8 @@ class NormWidget(LookupWidget):
 
     def lookup(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         year = whole_number(other_column(row, YEAR), "Vul een jaar in, bijvoorbeeld 2024.")
-        municipality = self.municipalities.clean(other_column(row, MUNICIPALITY))
+        # other_column refuses an empty cell, so the widget returns a Municipality (or raises).
+        municipality = cast(Municipality, self.municipalities.clean(other_column(row, MUNICIPALITY)))
         query: dict[str, Any] = {"district_plan__plan__year": year, "district_plan__district": municipality.district_id}
         if WHOLE_NUMBER.fullmatch(text):
             query["order"] = int(text)

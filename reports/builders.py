@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.shortcuts import get_object_or_404
 
@@ -166,13 +166,15 @@ def _budget(plan: AnnualPlan) -> Budget:
     lines: dict[int, AllocationLine] = {}
     rows: dict[tuple[int, str], AllocationRow] = {}
     for cell in sorted(cells, key=lambda c: (c.programme_line.number, kind_order[c.kind], c.year)):
-        line = cell.programme_line
-        if line.number not in lines:
-            lines[line.number] = AllocationLine(title=f"Lijn {line.number}: {line.title}", rows=[])
-        key = (line.number, cell.kind)
+        programme_line = cell.programme_line
+        if programme_line.number not in lines:
+            lines[programme_line.number] = AllocationLine(
+                title=f"Lijn {programme_line.number}: {programme_line.title}", rows=[]
+            )
+        key = (programme_line.number, cell.kind)
         if key not in rows:
             rows[key] = AllocationRow(label=cell.display_label, amounts=[None] * len(years))
-            lines[line.number].rows.append(rows[key])
+            lines[programme_line.number].rows.append(rows[key])
         rows[key].amounts[years.index(cell.year)] = cell.amount_thousands
     totals = [_sum([row.amounts[i] for row in rows.values()]) for i in range(len(years))]
 
@@ -265,4 +267,6 @@ def build_plan_report(year: int) -> PlanReport:
 
 def plan_years() -> list[dict[str, Any]]:
     """The plans for the index page, newest first (one query)."""
-    return list(AnnualPlan.objects.order_by("-year").values("year", "title", "status", "adopted_on"))
+    plans = AnnualPlan.objects.order_by("-year").values("year", "title", "status", "adopted_on")
+    # values() yields plain dicts; the plugin types each row as a TypedDict, which is no dict[str, Any].
+    return cast(list[dict[str, Any]], list(plans))

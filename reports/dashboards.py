@@ -330,7 +330,8 @@ def _with_updates(actions: QuerySet[Action], as_of: datetime.date | None) -> Que
     if as_of is not None:
         updates = updates.filter(date__lte=as_of)
     # Same attribute as ActionQuerySet.with_latest_update, so Action.status/latest_update read it.
-    return actions.select_related("section").prefetch_related(
+    # The plugin takes the annotation Action declares for this to_attr for a clashing attribute.
+    return actions.select_related("section").prefetch_related(  # type: ignore[no-redef]
         Prefetch("updates", queryset=updates, to_attr="updates_newest_first")
     )
 
@@ -422,7 +423,8 @@ def status_chart(chart_id: str, title: str, tallies: list[Tally]) -> StatusChart
 def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.date | None) -> Dashboard:
     # Query: the goals of the plan's strategy.
     goals = list(Goal.objects.filter(strategy=plan.strategy_id).order_by("number"))
-    goal_names = {g.pk: f"Doel {g.number}: {g.short_title}" for g in goals}
+    # Keyed by goal id, and looked up with the id of an action's goal, which may be None.
+    goal_names: dict[int | None, str] = {g.pk: f"Doel {g.number}: {g.short_title}" for g in goals}
     # Query: the district plans with their district.
     district_plans = list(DistrictPlan.objects.filter(plan=plan).select_related("district"))
     links = {dp.section_id: DistrictLink(dp.district.name, dp.district.slug, dp.ambition) for dp in district_plans}
@@ -431,7 +433,9 @@ def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.da
 
     by_goal = {pk: Tally(label) for pk, label in goal_names.items()}
     other = Tally(OTHER_GOAL)
-    by_district = {section_id: Tally(link.name, link.slug) for section_id, link in links.items()}
+    by_district: dict[int | None, Tally] = {
+        section_id: Tally(link.name, link.slug) for section_id, link in links.items()
+    }
     regional = Tally(REGIONAL)
     total = Tally("Totaal")
     rows: list[ActionRow] = []

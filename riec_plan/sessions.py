@@ -26,7 +26,8 @@ class SessionStore(DatabaseSessionStore):
     stored_expiry: datetime.datetime | None = None
 
     def _get_session_from_db(self) -> Any:
-        stored = super()._get_session_from_db()
+        # A private method of Django's SessionStore that django-stubs does not declare.
+        stored = super()._get_session_from_db()  # type: ignore[misc]
         self.stored_expiry = stored.expire_date if stored is not None else None
         return stored
 

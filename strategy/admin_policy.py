@@ -66,7 +66,8 @@ class VersionCheckForm(forms.ModelForm):
         return any(name != VERSION_FIELD for name in self.changed_data)
 
     def _post_clean(self) -> None:
-        super()._post_clean()  # self.instance now holds the posted values
+        # A private method of Django's BaseModelForm that django-stubs does not declare.
+        super()._post_clean()  # type: ignore[misc]  # self.instance now holds the posted values
         posted = self.cleaned_data.get(VERSION_FIELD)
         if posted is None or (not self.check_unchanged and not self.has_changed()):
             return

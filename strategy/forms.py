@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +47,8 @@ class ProgressUpdateForm(forms.ModelForm):
             if not self.initial.get("date"):
                 self.initial["date"] = today
             self.fields["date"].widget.attrs["max"] = today.isoformat()
-        status = self.fields["status"]
+        # The model field has choices, so its form field is a (Typed)ChoiceField.
+        status = cast(forms.ChoiceField, self.fields["status"])
         # A status is a choice to make, not a default to overlook.
         status.choices = [("", _("– kies een status –")), *Status.choices]
         percentage = self.fields["percentage"]
@@ -67,7 +68,8 @@ class ProgressUpdateForm(forms.ModelForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        # ModelForm.clean() returns cleaned_data; only an override may return None.
+        cleaned = cast(dict[str, Any], super().clean())
         percentage = cleaned.get("percentage")
         if cleaned.get("status") == Status.DONE and percentage is not None and percentage != 100:
             self.add_error("percentage", _("Een afgeronde actie staat op 100%. Pas het percentage of de status aan."))

@@ -31,6 +31,7 @@ from import_export import resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.instance_loaders import ModelInstanceLoader
+from import_export.options import ResourceOptions
 from import_export.results import Result, RowResult
 from simple_history.utils import bulk_create_with_history
 
@@ -281,6 +282,8 @@ class PolicyResource(resources.ModelResource):
     """
 
     select_related: tuple[str, ...] = ()
+    # Set on the class by import-export's metaclass; import_data replaces it on the instance.
+    _meta: ResourceOptions
 
     class Meta:
         clean_model_instances = True

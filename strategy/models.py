@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PERCENTAGE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 QUARTER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
@@ -133,7 +136,8 @@ class ProgrammeLine(models.Model):
     natural_key.dependencies = ["strategy.strategy", "strategy.goal"]  # type: ignore[attr-defined]
 
     def clean(self) -> None:
-        if self.goal_id and self.strategy_id and self.goal.strategy_id != self.strategy_id:
+        # goal_id is set, so the goal is loaded (or DoesNotExist raised), never None.
+        if self.goal_id and self.strategy_id and cast(Goal, self.goal).strategy_id != self.strategy_id:
             raise ValidationError({"goal": _("Het doel hoort bij een andere strategie.")})
 
 
@@ -202,7 +206,7 @@ class AnnualPlan(models.Model):
     natural_key.dependencies = ["strategy.strategy"]  # type: ignore[attr-defined]
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.strategy_id and self.year is not None:
             strategy = self.strategy
             # A plan may prepare the year after the strategy ends (the strategy is re-examined then).
@@ -318,6 +322,9 @@ class PlanSection(models.Model):
     # Raised by every save through the admin; a form that carries an older number is stale.
     version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
 
+    # Set by `PlanSection.objects.numbered()` (not a field).
+    depth: int
+
     objects = PlanSectionManager()
 
     history = HistoricalRecords(excluded_fields=["version"])
@@ -370,9 +377,10 @@ class PlanSection(models.Model):
         self.__dict__["_number"] = value
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.parent_id:
-            if self.parent.plan_id != self.plan_id:
+            # parent_id is set, so the parent is loaded (or DoesNotExist raised), never None.
+            if cast(PlanSection, self.parent).plan_id != self.plan_id:
                 errors["parent"] = _("Het bovenliggende onderdeel hoort bij een ander jaarplan.")
             ancestor: PlanSection | None = self.parent
             while ancestor is not None:
@@ -451,6 +459,9 @@ class Action(models.Model):
     # Raised by every save through the admin; a form that carries an older number is stale.
     version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
 
+    # Set by `ActionQuerySet.with_latest_update()` (a Prefetch to_attr, not a field).
+    updates_newest_first: list[ProgressUpdate]
+
     objects = ActionManager()
 
     history = HistoricalRecords(excluded_fields=["version"])
@@ -512,7 +523,7 @@ class Action(models.Model):
         return str(Status(self.status).label)
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.due_quarter and not self.due_year:
             errors["due_year"] = _("Geef bij een kwartaal ook het jaar.")
         plan = self.section.plan if self.section_id else None
@@ -624,5 +635,6 @@ class Phenomenon(models.Model):
     natural_key.dependencies = ["strategy.annualplan", "strategy.plansection"]  # type: ignore[attr-defined]
 
     def clean(self) -> None:
-        if self.section_id and self.plan_id and self.section.plan_id != self.plan_id:
+        # section_id is set, so the section is loaded (or DoesNotExist raised), never None.
+        if self.section_id and self.plan_id and cast(PlanSection, self.section).plan_id != self.plan_id:
             raise ValidationError({"section": _("Deze paragraaf hoort bij een ander jaarplan.")})

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,6 +35,12 @@ def district_names(ids: set[int]) -> dict[int, str]:
         return {}
     district = apps.get_model("districts", "District")
     return dict(district.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """For the type checker: LoginRequiredMiddleware lets only logged-in users reach these views."""
+
+    user: User
 
 
 # Loading -------------------------------------------------------------------------------------
@@ -62,12 +69,18 @@ def running_plan(day: datetime.date) -> AnnualPlan | None:
 
 
 @require_http_methods(["GET", "POST"])
-def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def action_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Queries: the action with section, plan and district plans; its updates; their authors.
-    action = get_object_or_404(_actions().prefetch_related("updates_newest_first__author"), pk=pk)
+    # The plugin checks a prefetch lookup against the model class only, so it misses the to_attr
+    # "updates_newest_first" that with_latest_update() prefetches first.
+    action = get_object_or_404(
+        _actions().prefetch_related("updates_newest_first__author"),  # type: ignore[misc]
+        pk=pk,
+    )
     can_post = permissions.can_report_progress(request.user, action)
     reference = clock.today()
     update = ProgressUpdate(action=action, author=request.user)
+    form: ProgressUpdateForm | None
     if request.method == "POST":
         if not can_post:
             raise PermissionDenied("U mag geen voortgang melden voor deze actie.")
@@ -121,7 +134,7 @@ class Row:
 
 
 @require_http_methods(["GET", "POST"])
-def my_actions(request: HttpRequest) -> HttpResponse:
+def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     reference = clock.today()
     quarter, start, end = clock.quarter_of(reference)

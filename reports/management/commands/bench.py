@@ -56,7 +56,7 @@ def make_synthetic_plan(source: AnnualPlan, factor: int = 10) -> AnnualPlan:
     )
     sections = PlanSection.objects.numbered(source.sections.all())
     for copy in range(factor):
-        mapping: dict[int, PlanSection] = {}
+        mapping: dict[int | None, PlanSection] = {}  # looked up by section ids, which may be None
         for s in sections:
             mapping[s.pk] = PlanSection.objects.create(
                 plan=plan,

@@ -108,8 +108,8 @@ def sections_parents_first(plan: AnnualPlan) -> list[PlanSection]:
 
     def depth(pk: int) -> int:
         level = 0
-        while parents.get(pk):
-            pk = parents[pk]
+        while parent := parents.get(pk):
+            pk = parent
             level += 1
         return level
 
