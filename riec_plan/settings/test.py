@@ -16,3 +16,7 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# No collectstatic in tests or benchmarks: WhiteNoise serves the files from the app and project
+# static folders directly, and does not look for (and warn about) a missing STATIC_ROOT.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
