@@ -152,7 +152,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"  # None in the test settings
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Production serves hashed, compressed files that `collectstatic` wrote to STATIC_ROOT (WhiteNoise);
 # development and tests use the plain storage, so they need no collectstatic.
