@@ -183,16 +183,7 @@ def test_loading_the_wsgi_app_prepares_the_first_request_without_touching_the_da
         "('base.html', 'reports/dashboard.html', 'reports/_dashboard_body.html', 'reports/jaarplan.html')), "
         "'connected': [a for a in connections if connections[a].connection is not None]}))"
     )
-    env = production_env(DATABASE_URL="postgres://nobody@127.0.0.1:9/nowhere")
-    result = subprocess.run(  # noqa: S603 (our own interpreter)
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = manage("shell", "-c", code, env=production_env(DATABASE_URL="postgres://nobody@127.0.0.1:9/nowhere"))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {
         "modules": ["weasyprint", "reports.views", "strategy.views"],
