@@ -12,8 +12,8 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from strategy.admin_policy import PolicyModelAdmin, PolicyTabularInline
-from strategy.import_export_base import PolicyImportExportMixin
+from core.admin_policy import PolicyModelAdmin, PolicyTabularInline
+from core.imports import PolicyImportExportMixin
 from strategy.models import ProgrammeLine
 
 from .formatting import format_amount

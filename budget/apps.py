@@ -9,7 +9,7 @@ class BudgetConfig(AppConfig):
     verbose_name = "Begroting"
 
     def ready(self) -> None:
-        from strategy import permissions
+        from core import permissions
 
         from .models import CostGroup, CostLine, CostSplit, FundingSource, ProgrammeAllocation, Spending
 

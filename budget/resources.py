@@ -1,7 +1,7 @@
 """Import and export of the budget: cost lines (4.1), funding (4.2) and spending per quarter.
 
 Rows are named by human keys: a cost line by plan year, part and description, spending by its
-cost line, year and quarter. See strategy/import_export_base.py for the rules every import follows.
+cost line, year and quarter. See core/imports.py for the rules every import follows.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 from import_export.fields import Field
 
-from strategy.import_export_base import (
+from core.imports import (
     ChoiceWidget,
     LookupWidget,
-    PlanWidget,
     PolicyResource,
     TextWidget,
     WholeNumberWidget,
@@ -22,6 +21,7 @@ from strategy.import_export_base import (
     whole_number,
 )
 from strategy.models import ProgrammeLine
+from strategy.resources import PlanWidget
 
 from .models import CostCategory, CostGroup, CostLine, FundingSource, FundingStream, Spending
 

@@ -10,8 +10,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from strategy.admin_policy import PolicyModelAdmin, PolicyStackedInline, PolicyTabularInline
-from strategy.import_export_base import PolicyImportExportMixin
+from core.admin_policy import PolicyModelAdmin, PolicyStackedInline, PolicyTabularInline
+from core.imports import PolicyImportExportMixin
 
 from .models import (
     BaselineAssessment,

@@ -21,7 +21,7 @@ class DistrictsConfig(AppConfig):
     verbose_name = "Districten"
 
     def ready(self) -> None:
-        from strategy import permissions
+        from core import permissions
         from strategy.models import Action, PlanSection, ProgressUpdate
 
         from .models import (

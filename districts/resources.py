@@ -2,7 +2,7 @@
 
 A municipality is named by its name, its district by the district's name; an assessment by the
 municipality, the year of the district plan, the norm (its number in that plan, or its title) and
-the date. See strategy/import_export_base.py for the rules every import follows.
+the date. See core/imports.py for the rules every import follows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, cast
 from django.utils.translation import gettext as _
 from import_export.fields import Field
 
-from strategy.import_export_base import (
+from core.imports import (
     WHOLE_NUMBER,
     ChoiceWidget,
     DateWidget,

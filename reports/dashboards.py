@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from budget.checks import CheckResult, check_budget
+from core import clock
 from districts.models import (
     BaselineAssessment,
     BaselineNorm,
@@ -28,7 +29,6 @@ from districts.models import (
     Municipality,
     ResilienceScan,
 )
-from strategy import clock
 from strategy.models import Action, AnnualPlan, Goal, ProgressUpdate, Status
 
 from .builders import Item

@@ -13,9 +13,11 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions, services
-from .admin_policy import PolicyModelAdmin, PolicyTabularInline
-from .import_export_base import PolicyImportExportMixin
+from core import permissions
+from core.admin_policy import PolicyModelAdmin, PolicyTabularInline
+from core.imports import PolicyImportExportMixin
+
+from . import services
 from .models import (
     Action,
     AnnualPlan,

@@ -9,7 +9,8 @@ class StrategyConfig(AppConfig):
     verbose_name = "Strategie"
 
     def ready(self) -> None:
-        from . import permissions
+        from core import permissions
+
         from .models import Action, AnnualPlan, Phenomenon, PlanSection, ProgressUpdate
 
         permissions.register(AnnualPlan, plan_path=None)

@@ -17,7 +17,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import permissions
+from core import permissions
+
 from .models import Action, AnnualPlan, Phenomenon, PlanSection, Status
 
 

@@ -1,7 +1,7 @@
 """Import and export of the actions of a plan.
 
 An action is named by the year of its plan, the key (slug) of its section and its place in that
-section. See strategy/import_export_base.py for the rules every import follows.
+section. See core/imports.py for the rules every import follows.
 """
 
 from __future__ import annotations
@@ -11,11 +11,28 @@ from typing import Any
 from django.utils.translation import gettext as _
 from import_export.fields import Field
 
-from .import_export_base import LookupWidget, PolicyResource, TextWidget, WholeNumberWidget, other_column, whole_number
-from .models import Action, Goal, PlanSection, ProgrammeLine
+from core.imports import LookupWidget, PolicyResource, TextWidget, WholeNumberWidget, other_column, whole_number
+
+from .models import Action, AnnualPlan, Goal, PlanSection, ProgrammeLine
 
 YEAR = "Jaar"
 YEAR_MESSAGE = "Vul een jaar in, bijvoorbeeld 2024."
+
+
+class PlanWidget(LookupWidget):
+    """An annual plan by its year."""
+
+    render_path = "year"
+
+    def __init__(self) -> None:
+        self.model = AnnualPlan
+        super().__init__()
+
+    def lookup(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+        return {"year": whole_number(text, "Vul een jaar in, bijvoorbeeld 2024.")}
+
+    def missing(self, text: str, row: dict[str, Any]) -> str:
+        return _("Er is geen jaarplan %(year)s.") % {"year": text}
 
 
 class SectionWidget(LookupWidget):

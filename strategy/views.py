@@ -20,7 +20,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import clock, permissions
+from core import clock, permissions
+
 from .forms import ProgressUpdateForm, QuickUpdateForm
 from .models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status
 

@@ -16,9 +16,9 @@ from django.contrib.auth.models import Group
 from django.db.models import Model
 from django.test import Client
 
+from core import permissions
+from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from reports import views as report_views
-from strategy import permissions
-from strategy.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from tests.budget.factories import (
     CostGroupFactory,
     CostLineFactory,

@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
-from strategy.roles import sync_roles_in_migration
+from core.roles import sync_roles_in_migration
 
 
 class Migration(migrations.Migration):

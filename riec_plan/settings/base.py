@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "simple_history",
+    "core",
     "strategy",
     "districts",
     "budget",
@@ -204,7 +205,7 @@ X_FRAME_OPTIONS = "DENY"
 # django-import-export: an import runs in one transaction and is all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-# The resources neutralise formulas themselves (strategy/import_export_base.py): the library's own
+# The resources neutralise formulas themselves (core/imports.py): the library's own
 # escaping drops only a leading "=" and turns numbers into text, so it stays off.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Control characters would otherwise make the XLSX export fail.

@@ -13,8 +13,8 @@ from pytest_django.asserts import assertContains
 
 from budget.models import CostLine, FundingSource, Spending
 from budget.resources import CostLineResource, FundingSourceResource, SpendingResource
+from core.roles import COORDINATOR, STEERING_GROUP
 from strategy.models import AnnualPlan
-from strategy.roles import COORDINATOR, STEERING_GROUP
 from tests.conftest import admin_url
 from tests.import_export_helpers import (
     confirm,

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from pytest_django.asserts import assertContains
 
 from budget.models import CostLine, Spending
-from strategy import permissions, roles
+from core import permissions, roles
 from tests.budget.factories import CostLineFactory, SpendingFactory
 from tests.conftest import admin_post_data, admin_url
 

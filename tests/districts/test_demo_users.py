@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from strategy.roles import BUREAU, COORDINATOR, STEERING_GROUP
+from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from core.roles import COORDINATOR
 from districts.models import BaselineAssessment, BaselineNorm, District, DistrictPlan, Municipality
 from districts.resources import BaselineAssessmentResource, MunicipalityResource
-from strategy.roles import COORDINATOR
 from tests.import_export_helpers import confirm, csv_file, export, forged_confirm, import_errors, read_xlsx, upload
 
 pytestmark = pytest.mark.django_db

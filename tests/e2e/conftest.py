@@ -15,7 +15,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
-from strategy.roles import BUREAU, COORDINATOR, STEERING_GROUP, sync_roles
+from core.roles import BUREAU, COORDINATOR, STEERING_GROUP, sync_roles
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

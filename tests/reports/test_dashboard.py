@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from core import clock
 from districts.models import District
 from reports.dashboards import build_dashboard
-from strategy import clock
 from strategy.models import Action, AnnualPlan, Goal, ProgressUpdate, Status
 from tests.districts.factories import DistrictPlanFactory
 from tests.strategy.factories import ActionFactory, AnnualPlanFactory, PlanSectionFactory, ProgressUpdateFactory

@@ -11,11 +11,11 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 
+from core import clock
+from core.roles import COORDINATOR, STEERING_GROUP
 from districts.models import BaselineAssessment, BaselineNorm, District, DistrictPlan, Municipality
 from reports.dashboards import build_district_page, build_theme_overview
-from strategy import clock
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
-from strategy.roles import COORDINATOR, STEERING_GROUP
 from tests.districts.factories import BaselineAssessmentFactory, BaselineNormFactory
 from tests.strategy.factories import ProgressUpdateFactory
 

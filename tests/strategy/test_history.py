@@ -12,9 +12,10 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from budget.models import CostLine
-from strategy import permissions, services
+from core import permissions
+from core.roles import COORDINATOR, STEERING_GROUP
+from strategy import services
 from strategy.models import Action, AnnualPlan, Goal, PlanSection
-from strategy.roles import COORDINATOR, STEERING_GROUP
 from tests.budget.factories import CostLineFactory
 from tests.conftest import _form_values, admin_post_data, admin_url
 from tests.districts.factories import DistrictPlanFactory

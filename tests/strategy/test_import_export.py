@@ -10,10 +10,10 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 
+from core.roles import COORDINATOR
 from districts.models import District
 from strategy.models import Action, AnnualPlan
 from strategy.resources import ActionResource
-from strategy.roles import COORDINATOR
 from tests.import_export_helpers import confirm, csv_file, export, import_errors, read_csv, upload
 
 pytestmark = pytest.mark.django_db

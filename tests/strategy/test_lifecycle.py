@@ -9,9 +9,9 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 
+from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from districts.models import District
 from strategy.models import Action, AnnualPlan, PlanSection, ProgressUpdate
-from strategy.roles import BUREAU, COORDINATOR, STEERING_GROUP
 
 pytestmark = pytest.mark.django_db
 

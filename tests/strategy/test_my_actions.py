@@ -11,10 +11,10 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 
+from core import clock
+from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from districts.models import District
-from strategy import clock
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
-from strategy.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from tests.strategy.factories import ProgressUpdateFactory
 
 pytestmark = pytest.mark.django_db

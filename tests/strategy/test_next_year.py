@@ -17,10 +17,10 @@ from django.urls import reverse
 
 from budget.models import CostCategory, CostLine, CostSplit, FundingSource, ProgrammeAllocation
 from budget.plan_copy import indexed_parts
+from core.roles import COORDINATOR, STEERING_GROUP
 from districts.models import BaselineNorm, Development, DistrictFocusTheme, DistrictPlan
 from strategy.models import Action, AnnualPlan, PlanSection, ProgrammeLine, ProgressUpdate, Status
 from strategy.plan_copy import create_next_year_plan
-from strategy.roles import COORDINATOR, STEERING_GROUP
 from tests.conftest import admin_url
 
 pytestmark = pytest.mark.django_db

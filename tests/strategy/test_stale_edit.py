@@ -11,8 +11,8 @@ from django.test import Client
 from pytest_django.asserts import assertContains
 
 from budget.models import CostLine
-from strategy import history
-from strategy.admin_policy import VersionCheckForm
+from core import history
+from core.admin_policy import VersionCheckForm
 from strategy.models import Action, PlanSection
 from tests.budget.factories import CostLineFactory
 from tests.conftest import admin_post_data, admin_url

@@ -11,8 +11,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from districts.models import District
-from strategy.roles import BUREAU, COORDINATOR, STEERING_GROUP
 
 
 class Command(BaseCommand):

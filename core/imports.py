@@ -5,7 +5,7 @@
 - An import is all or nothing: it runs in one transaction that one invalid row rolls back entirely.
   Every row is checked before it is written; new rows are then inserted in batches, with their
   historical records, and changed rows are saved one by one (stale-version check, own savepoint).
-- Every row is a change by the importing user, so the permission policy (strategy.permissions)
+- Every row is a change by the importing user, so the permission policy (core.permissions)
   decides about each row as it does about a save in the admin.
 - Exported text cannot start a spreadsheet formula; numbers stay numbers.
 """
@@ -222,24 +222,6 @@ def other_column(row: dict[str, Any], column: str) -> str:
     return text
 
 
-class PlanWidget(LookupWidget):
-    """An annual plan by its year."""
-
-    render_path = "year"
-
-    def __init__(self) -> None:
-        from .models import AnnualPlan
-
-        self.model = AnnualPlan
-        super().__init__()
-
-    def lookup(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
-        return {"year": whole_number(text, "Vul een jaar in, bijvoorbeeld 2024.")}
-
-    def missing(self, text: str, row: dict[str, Any]) -> str:
-        return _("Er is geen jaarplan %(year)s.") % {"year": text}
-
-
 # Finding existing rows -------------------------------------------------------------------------
 
 
@@ -425,7 +407,7 @@ class PolicyResource(resources.ModelResource):
         self.after_save_instance(instance, row, **kwargs)
 
     def do_instance_save(self, instance: Any, is_create: bool) -> None:
-        # A versioned object (strategy.history) is saved only if nobody saved it since the file was
+        # A versioned object (core.history) is saved only if nobody saved it since the file was
         # read, and its version goes up, so a form opened before the import cannot overwrite it.
         if not is_create and is_versioned(instance):
             save_if_current(instance, expected=instance.version)

@@ -1,4 +1,4 @@
-"""Admin classes that ask the permission policy (strategy.permissions) for every decision.
+"""Admin classes that ask the permission policy (core.permissions) for every decision.
 
 Every ModelAdmin and inline of the plan apps derives from these, so the admin never decides
 on Django's model permissions alone.
