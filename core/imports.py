@@ -260,7 +260,7 @@ class PolicyResource(resources.ModelResource):
     """A resource whose rows are checked like admin saves and imported all or nothing.
 
     Subclasses declare their fields with Dutch column names, `import_id_fields` (the natural key)
-    and `select_related` (what the policy and the export read of each object).
+    and `select_related` (what the export reads of each object; the policy's joins are added).
     """
 
     select_related: tuple[str, ...] = ()
@@ -289,11 +289,17 @@ class PolicyResource(resources.ModelResource):
         self.pending_rows: list[tuple[Model, RowResult]] = []
         self.last_created: Model | None = None
 
+    def related(self) -> tuple[str, ...]:
+        """What each object is loaded with: the declared joins plus what the policy reads."""
+        model = self._meta.model
+        plan_path = permissions.scope_of(model).plan_path
+        return (*self.select_related, *((plan_path,) if plan_path else ()), *permissions.district_related(model))
+
     def get_queryset(self) -> QuerySet[Any]:
-        return super().get_queryset().select_related(*self.select_related)
+        return super().get_queryset().select_related(*self.related())
 
     def filter_export(self, queryset: QuerySet[Any], **kwargs: Any) -> QuerySet[Any]:
-        return queryset.select_related(*self.select_related)
+        return queryset.select_related(*self.related())
 
     def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
         return neutralise(super().export_field(field, instance, **kwargs))

@@ -16,45 +16,82 @@ Each app registers for its models where the plan and the district of an object a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q
 
 from .roles import BUREAU, COORDINATOR, STEERING_GROUP
 
-# Resolves an object to the ids of the districts it belongs to (empty: none).
-DistrictResolver = Callable[[Any], set[int]]
-
 
 @dataclass
 class Scope:
-    plan_path: str | None = None  # attribute path from the object to its AnnualPlan ("section__plan")
-    district: DistrictResolver | None = None
-    district_filter: Callable[[set[int]], Q] | None = None  # the same as a queryset filter
+    """What the policy knows of a model; each app declares it once for its models (and for the
+    models of lower apps that live in its part of the plan, as districts does for sections).
+
+    `district_paths` are lookups from the object to a District ("section__district_plan__district"):
+    an object belongs to the districts that any of them reaches. From them follow the Python
+    lookup (`district_ids_of`), the queryset filter (`district_filter`) and the joins that let the
+    lookup run without queries (`district_related`).
+    """
+
+    is_plan: bool = False  # the object is an annual plan itself
+    plan_path: str | None = None  # lookup from the object to its AnnualPlan ("section__plan")
+    district_paths: tuple[str, ...] = ()
     coordinator_edits: bool = False  # district data a coordinator keeps up to date for their district
+    coordinator_deletes: bool = True  # ... and may also delete (not the district's own chapter)
     open_after_adoption: bool = False  # progress and assessments continue on an adopted plan
 
 
 _scopes: dict[type[Model], Scope] = {}
-_user_districts: list[Callable[[Any], set[int]]] = []
+_user_districts: list[Callable[[Any], Iterable[Model]]] = []
 
 
 def register(model: type[Model], **fields: Any) -> None:
     """Declare (or extend) what the policy needs to know about a model."""
     scope = _scopes.setdefault(model, Scope())
     for name, value in fields.items():
-        setattr(scope, name, value)
+        if not hasattr(scope, name):
+            raise TypeError(f"Scope has no field {name!r}")
+        setattr(scope, name, tuple(value) if name == "district_paths" else value)
 
 
-def register_user_districts(resolver: Callable[[Any], set[int]]) -> None:
+def register_user_districts(resolver: Callable[[Any], Iterable[Model]]) -> None:
+    """How to find the districts a user coordinates (the districts app knows)."""
     _user_districts.append(resolver)
 
 
 def scope_of(model: type[Model] | Model) -> Scope:
     model_class = model if isinstance(model, type) else type(model)
     return _scopes.get(model_class, Scope())
+
+
+def district_related(model: type[Model], prefix: str = "") -> tuple[str, ...]:
+    """select_related() paths with which `district_ids_of` and `districts_of` make no query."""
+    return tuple(f"{prefix}{path}" for path in scope_of(model).district_paths)
+
+
+def district_filter(model: type[Model], district_ids: Iterable[Any]) -> Q:
+    """The objects of `model` that belong to one of the districts (by id or District)."""
+    ids = list(district_ids)
+    condition = Q(pk__in=[])
+    for path in scope_of(model).district_paths:
+        condition |= Q(**{f"{path}__in": ids})
+    return condition
+
+
+def _follow(obj: Any, path: list[str]) -> Any:
+    value = obj
+    for attribute in path:
+        try:
+            value = getattr(value, attribute)
+        except ObjectDoesNotExist:  # a reverse one-to-one that is not there
+            return None
+        if value is None:
+            return None
+    return value
 
 
 # Roles ---------------------------------------------------------------------------------------
@@ -85,41 +122,59 @@ def is_coordinator(user: Any) -> bool:
 
 
 def user_district_ids(user: Any) -> set[int]:
+    return {district.pk for district in user_districts(user)}
+
+
+def user_districts(user: Any) -> list[Model]:
+    """The districts a coordinator coordinates (empty for other roles), by name; asked once per request."""
     if not is_coordinator(user):
-        return set()
+        return []
     cached = getattr(user, "_riec_districts", None)
     if cached is None:
-        cached = set().union(*(resolver(user) for resolver in _user_districts)) if _user_districts else set()
+        found = {district.pk: district for resolver in _user_districts for district in resolver(user)}
+        cached = sorted(found.values(), key=str)
         user._riec_districts = cached
-    return cached
+    return list(cached)
 
 
 # Objects -------------------------------------------------------------------------------------
 
 
 def plan_of(obj: Model) -> Any:
-    path = scope_of(obj).plan_path
-    if not path:
-        return None
-    value: Any = obj
-    for attribute in path.split("__"):
-        value = getattr(value, attribute, None)
-        if value is None:
-            return None
-    return value
+    scope = scope_of(obj)
+    if scope.is_plan:
+        return obj
+    return _follow(obj, scope.plan_path.split("__")) if scope.plan_path else None
+
+
+def districts_of(obj: Model) -> list[Model]:
+    """The districts the object belongs to (no query when loaded with `district_related`)."""
+    found: dict[Any, Model] = {}
+    for path in scope_of(obj).district_paths:
+        district = _follow(obj, path.split("__"))
+        if district is not None:
+            found[district.pk] = district
+    return list(found.values())
 
 
 def district_ids_of(obj: Model) -> set[int]:
-    resolver = scope_of(obj).district
-    return resolver(obj) if resolver else set()
+    """The ids of the districts the object belongs to; reads the last step's id, not the row."""
+    ids: set[int] = set()
+    for path in scope_of(obj).district_paths:
+        *steps, last = path.split("__")
+        holder = _follow(obj, steps)
+        district_id = getattr(holder, f"{last}_id", None) if holder is not None else None
+        if district_id is not None:
+            ids.add(district_id)
+    return ids
 
 
 def is_locked(obj: Model) -> bool:
     """True when the object belongs to an adopted plan and is not progress data."""
     if scope_of(obj).open_after_adoption:
         return False
-    plan = obj if type(obj).__name__ == "AnnualPlan" else plan_of(obj)
-    return bool(plan is not None and getattr(plan, "status", None) == "vastgesteld")
+    plan = plan_of(obj)
+    return bool(plan is not None and plan.is_adopted)
 
 
 # Questions the admin, views and imports ask ----------------------------------------------------
@@ -149,7 +204,7 @@ def can_change(user: Any, obj: Model) -> bool:
 
 def can_delete(user: Any, obj: Model) -> bool:
     # A coordinator removes their district's items, but not the district's chapter itself.
-    if type(obj).__name__ == "DistrictPlan" and not is_bureau(user):
+    if not scope_of(obj).coordinator_deletes and not is_bureau(user):
         return False
     return can_change(user, obj)
 
@@ -164,29 +219,21 @@ def editable_filter(user: Any, model: type[Model]) -> Q | None:
     if is_bureau(user):
         return None
     scope = scope_of(model)
-    if is_coordinator(user) and scope.coordinator_edits and scope.district_filter:
-        return scope.district_filter(user_district_ids(user))
+    if is_coordinator(user) and scope.coordinator_edits and scope.district_paths:
+        return district_filter(model, user_district_ids(user))
     return Q(pk__in=[])
 
 
 def can_adopt(user: Any, plan: Any) -> bool:
-    return (is_bureau(user) or is_steering_group(user)) and plan.status == "concept"
+    return (is_bureau(user) or is_steering_group(user)) and not plan.is_adopted
 
 
 def can_reopen(user: Any, plan: Any) -> bool:
-    return is_bureau(user) and plan.status == "vastgesteld"
+    return is_bureau(user) and plan.is_adopted
 
 
 def choices_filter(user: Any, model: type[Model]) -> Q | None:
     """Limit on the objects a coordinator may pick in a form (their own district's); None: no limit."""
     if is_bureau(user) or not is_coordinator(user):
         return None
-    scope = scope_of(model)
-    return scope.district_filter(user_district_ids(user)) if scope.district_filter else None
-
-
-def can_report_progress(user: Any, action: Any) -> bool:
-    """May the user post a progress update on this action (also on an adopted plan)?"""
-    from .models import ProgressUpdate
-
-    return can_change(user, ProgressUpdate(action=action))
+    return district_filter(model, user_district_ids(user)) if scope_of(model).district_paths else None

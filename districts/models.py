@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core import permissions
 from strategy.models import QUARTER_VALIDATORS, Action, AnnualPlan, PlanSection
 
 
@@ -174,16 +175,17 @@ class DistrictPlan(models.Model):
             raise ValidationError({"section": _("Deze paragraaf hoort bij een ander jaarplan.")})
 
     def actions(self) -> models.QuerySet[Action]:
-        """Actions written in the district's section or in one of its paragraphs."""
-        return Action.objects.filter(Q(section=self.section_id) | Q(section__parent=self.section_id))
+        """Actions written in the district's section or in one of its paragraphs (the policy's district rule)."""
+        return Action.objects.filter(
+            permissions.district_filter(Action, [self.district_id]), section__plan=self.plan_id
+        )
 
 
 def _check_section_in_district(item: Any) -> None:
     """A district item is printed under its district's section or one of its paragraphs."""
     if not (item.section_id and item.district_plan_id):
         return
-    section_id = item.district_plan.section_id
-    if item.section_id != section_id and item.section.parent_id != section_id:
+    if item.district_plan.district_id not in permissions.district_ids_of(item.section):
         raise ValidationError({"section": _("Kies een paragraaf uit het hoofdstuk van dit district.")})
 
 

@@ -109,7 +109,7 @@ class BaselineAssessmentResource(PolicyResource):
     status = Field("status", "Stand", ChoiceWidget(BaselineAssessment.Status.choices))
     note = Field("note", "Toelichting", TextWidget())
 
-    select_related = ("municipality__district", "norm__district_plan__plan", "norm__district_plan__district")
+    select_related = ("norm__district_plan__plan", "norm__district_plan__district")
 
     class Meta:
         model = BaselineAssessment

@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from budget.checks import CheckResult, check_budget
-from core import clock
+from core import clock, permissions
 from districts.models import (
     BaselineAssessment,
     BaselineNorm,
@@ -312,13 +312,13 @@ class ProgressReport:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def current_plan() -> AnnualPlan | None:
-    """The newest plan is the current one (one query)."""
-    return AnnualPlan.objects.select_related("strategy").order_by("-year").first()
+def current_plan(reference: datetime.date | None = None) -> AnnualPlan | None:
+    """The running plan (AnnualPlan.objects.running), with its strategy (one query)."""
+    return AnnualPlan.objects.select_related("strategy").running(reference)
 
 
-def _current_plan_or_404() -> AnnualPlan:
-    plan = current_plan()
+def _current_plan_or_404(reference: datetime.date | None = None) -> AnnualPlan:
+    plan = current_plan(reference)
     if plan is None:
         raise Http404("Er is nog geen jaarplan.")
     return plan
@@ -427,15 +427,18 @@ def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.da
     goal_names: dict[int | None, str] = {g.pk: f"Doel {g.number}: {g.short_title}" for g in goals}
     # Query: the district plans with their district.
     district_plans = list(DistrictPlan.objects.filter(plan=plan).select_related("district"))
-    links = {dp.section_id: DistrictLink(dp.district.name, dp.district.slug, dp.ambition) for dp in district_plans}
-    # Queries: the actions with their section, and their progress updates with author.
-    actions = list(_with_updates(Action.objects.filter(section__plan=plan), as_of).select_related("section__parent"))
+    links = {dp.district_id: DistrictLink(dp.district.name, dp.district.slug, dp.ambition) for dp in district_plans}
+    # Queries: the actions with their section (and what the policy reads for their district), and their
+    # progress updates with author.
+    actions = list(
+        _with_updates(Action.objects.filter(section__plan=plan), as_of).select_related(
+            "section__parent", *permissions.district_related(Action)
+        )
+    )
 
     by_goal = {pk: Tally(label) for pk, label in goal_names.items()}
     other = Tally(OTHER_GOAL)
-    by_district: dict[int | None, Tally] = {
-        section_id: Tally(link.name, link.slug) for section_id, link in links.items()
-    }
+    by_district = {district_id: Tally(link.name, link.slug) for district_id, link in links.items()}
     regional = Tally(REGIONAL)
     total = Tally("Totaal")
     rows: list[ActionRow] = []
@@ -444,17 +447,17 @@ def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.da
         section = action.section
         parent = section.parent
         goal_id = action.goal_id or section.goal_id or (parent.goal_id if parent else None)
-        district_section = section.pk if section.pk in links else section.parent_id
-        district = links.get(district_section) if district_section else None
+        district_id = next(iter(sorted(permissions.district_ids_of(action) & links.keys())), None)
+        district = links.get(district_id) if district_id is not None else None
         row = _action_row(action, reference, goal_names.get(goal_id, OTHER_GOAL), district)
         rows.append(row)
         total.add(row)
         by_goal.get(goal_id, other).add(row)
-        (by_district[district_section] if district else regional).add(row)
+        (by_district[district_id] if district_id is not None else regional).add(row)
         updates.extend((update, row.district) for update in action.updates_newest_first)
 
     goal_tallies = [by_goal[g.pk] for g in goals] + ([other] if other.total else [])
-    district_tallies = [by_district[dp.section_id] for dp in district_plans] + ([regional] if regional.total else [])
+    district_tallies = [by_district[dp.district_id] for dp in district_plans] + ([regional] if regional.total else [])
     updates.sort(key=lambda pair: (pair[0].date, pair[0].pk), reverse=True)
     titles = {action.pk: action.title for action in actions}
     latest = [
@@ -485,7 +488,7 @@ def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.da
         overdue=sorted((row for row in rows if row.overdue), key=lambda row: (row.deadline, row.title)),
         attention=[row for row in rows if row.needs_attention],
         latest_updates=latest,
-        district_links=[links[dp.section_id] for dp in district_plans],
+        district_links=[links[dp.district_id] for dp in district_plans],
         quarters=list(range(1, last_quarter + 1)) if reference.year >= plan.year else [],
     )
 
@@ -495,10 +498,11 @@ def build_dashboard(reference: datetime.date | None = None) -> Dashboard | None:
 
     5 queries for the progress, plus the 5 of budget.checks.load_budget for the budget checks.
     """
-    plan = current_plan()
+    reference = reference or clock.today()
+    plan = current_plan(reference)
     if plan is None:
         return None
-    dashboard = _dashboard(plan, reference=reference or clock.today(), as_of=None)
+    dashboard = _dashboard(plan, reference=reference, as_of=None)
     dashboard.budget_checks = check_budget(plan)
     return dashboard
 
@@ -570,11 +574,12 @@ def _district_pages(
     if not district_plans:
         return []
     district_ids = [dp.district_id for dp in district_plans]
-    by_section = {dp.section_id: dp for dp in district_plans}
-    # Queries: the actions in the districts' sections and paragraphs (as DistrictPlan.actions()), their updates.
-    sections = list(by_section)
+    # Queries: the actions of these districts in this plan (the policy's district rule), their updates.
+    plan = district_plans[0].plan
     actions = list(
-        _with_updates(Action.objects.filter(Q(section__in=sections) | Q(section__parent__in=sections)), as_of)
+        _with_updates(
+            Action.objects.filter(permissions.district_filter(Action, district_ids), section__plan=plan), as_of
+        ).select_related(*permissions.district_related(Action))
     )
     # Query: focus themes with their theme.
     focus = list(
@@ -613,7 +618,7 @@ def _district_pages(
         rows = [
             _action_row(a, reference, district=link)
             for a in actions
-            if a.section_id == dp.section_id or a.section.parent_id == dp.section_id
+            if dp.district_id in permissions.district_ids_of(a)
         ]
         tally = Tally(dp.district.name, dp.district.slug)
         for row in rows:
@@ -648,14 +653,15 @@ def _district_pages(
 
 def build_district_page(slug: str, reference: datetime.date | None = None) -> DistrictPage:
     """One district in the current plan (11 queries; 404 for an unknown district)."""
-    plan = _current_plan_or_404()
+    reference = reference or clock.today()
+    plan = _current_plan_or_404(reference)
     # Query: the district plan with its district.
     district_plan = (
         DistrictPlan.objects.filter(plan=plan, district__slug=slug).select_related("district", "plan").first()
     )
     if district_plan is None:
         raise Http404("Dit district heeft geen plan in het huidige jaarplan.")
-    return _district_pages([district_plan], reference=reference or clock.today(), as_of=None)[0]
+    return _district_pages([district_plan], reference=reference, as_of=None)[0]
 
 
 def build_district_index() -> tuple[AnnualPlan, list[DistrictLink]]:

@@ -13,7 +13,7 @@ class StrategyConfig(AppConfig):
 
         from .models import Action, AnnualPlan, Phenomenon, PlanSection, ProgressUpdate
 
-        permissions.register(AnnualPlan, plan_path=None)
+        permissions.register(AnnualPlan, is_plan=True)
         permissions.register(PlanSection, plan_path="plan")
         permissions.register(Phenomenon, plan_path="plan")
         permissions.register(Action, plan_path="section__plan", coordinator_edits=True)

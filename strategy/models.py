@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -141,7 +142,24 @@ class ProgrammeLine(models.Model):
             raise ValidationError({"goal": _("Het doel hoort bij een andere strategie.")})
 
 
-class AnnualPlanManager(models.Manager["AnnualPlan"]):
+class AnnualPlanQuerySet(models.QuerySet["AnnualPlan"]):
+    def running(self, day: datetime.date | None = None) -> AnnualPlan | None:
+        """The plan being carried out on `day` (default: today); None without plans.
+
+        That is the plan of `day`'s year, adopted or still in concept; without one, the newest plan
+        before it. A plan for a later year (next year's concept, prepared in the autumn) never takes
+        over. Only when every plan lies in the future is the first of them the running plan.
+        """
+        from core import clock
+
+        year = (day or clock.today()).year
+        return self.filter(year__lte=year).order_by("-year").first() or self.order_by("year").first()
+
+    def adopted(self) -> AnnualPlanQuerySet:
+        return self.filter(status=AnnualPlan.Status.ADOPTED)
+
+
+class AnnualPlanManager(models.Manager["AnnualPlan"].from_queryset(AnnualPlanQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, year: int) -> AnnualPlan:
         return self.get(year=year)
 
@@ -223,6 +241,11 @@ class AnnualPlan(models.Model):
             errors["adopted_on"] = _("Een vastgesteld jaarplan heeft een vaststellingsdatum.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_adopted(self) -> bool:
+        """Adopted plans are read-only (except progress); the policy asks this, not the status text."""
+        return self.status == self.Status.ADOPTED
 
     def numbered_sections(self) -> list[PlanSection]:
         return PlanSection.objects.numbered(self.sections.all())

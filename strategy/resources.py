@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from import_export.fields import Field
 
+from core import permissions
 from core.imports import LookupWidget, PolicyResource, TextWidget, WholeNumberWidget, other_column, whole_number
 
 from .models import Action, AnnualPlan, Goal, PlanSection, ProgrammeLine
@@ -52,7 +53,7 @@ class SectionWidget(LookupWidget):
 
     def queryset(self) -> Any:
         # The policy reads the plan and the district of the section (or of its parent).
-        return PlanSection.objects.select_related("plan", "district_plan", "parent__district_plan")
+        return PlanSection.objects.select_related("plan", *permissions.district_related(PlanSection))
 
 
 class StrategyNumberWidget(LookupWidget):
@@ -90,13 +91,7 @@ class ActionResource(PolicyResource):
     due_quarter = Field("due_quarter", "Gereed in kwartaal", WholeNumberWidget("Een kwartaal is 1, 2, 3 of 4."))
     due_note = Field("due_note", "Moment volgens het plan", TextWidget())
 
-    select_related = (
-        "section__plan",
-        "section__district_plan",
-        "section__parent__district_plan",
-        "goal",
-        "programme_line",
-    )
+    select_related = ("goal", "programme_line")
 
     class Meta:
         model = Action

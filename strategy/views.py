@@ -1,17 +1,15 @@
 """Progress on actions: the action page with its history, and a coordinator's quarterly to-do list.
 
-Who may post an update is asked of `strategy.permissions` (can_change on a new ProgressUpdate of
+Who may post an update is asked of `core.permissions` (can_change on a new ProgressUpdate of
 the action, editable_filter for the list); the status of an action is `Action.status`, read from
 the updates `ActionQuerySet.with_latest_update` prefetches, as the dashboards do.
 """
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -25,17 +23,10 @@ from core import clock, permissions
 from .forms import ProgressUpdateForm, QuickUpdateForm
 from .models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status
 
-# The district resolver the districts app registers for Action reads the section's and its
-# parent's district plan; selecting those with the action lets it answer without queries.
-DISTRICT_RELATED = ("section__district_plan", "section__parent__district_plan")
 
-
-def district_names(ids: set[int]) -> dict[int, str]:
-    """Names of districts by id (one query), looked up without importing the districts app."""
-    if not ids:
-        return {}
-    district = apps.get_model("districts", "District")
-    return dict(district.objects.filter(pk__in=ids).values_list("pk", "name"))
+def can_report_progress(user: Any, action: Action) -> bool:
+    """May the user post a progress update on this action (also on an adopted plan)? The policy decides."""
+    return permissions.can_change(user, ProgressUpdate(action=action))
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -49,21 +40,12 @@ class AuthenticatedHttpRequest(HttpRequest):
 
 def _actions() -> QuerySet[Action]:
     """Actions with section, plan and district plan (one query) and their updates (one query)."""
-    return Action.objects.with_latest_update().select_related("section__plan", *DISTRICT_RELATED)
+    return Action.objects.with_latest_update().select_related("section__plan", *permissions.district_related(Action))
 
 
-def _district_label(action: Action, names: dict[int, str]) -> str:
-    ids = permissions.district_ids_of(action)
-    return ", ".join(sorted(names[pk] for pk in ids if pk in names)) or "Regionaal"
-
-
-def running_plan(day: datetime.date) -> AnnualPlan | None:
-    """The plan of the year `day` falls in, or else the newest one before it (one query).
-
-    Not simply the newest plan: next year's plan is prepared while this year's is carried out.
-    """
-    plans = AnnualPlan.objects.order_by("-year")
-    return plans.filter(year__lte=day.year).first() or plans.last()
+def _district_label(action: Action) -> str:
+    """The district(s) of the action as the policy finds them, or "Regionaal" (no query)."""
+    return ", ".join(sorted(str(district) for district in permissions.districts_of(action))) or "Regionaal"
 
 
 # The action page -----------------------------------------------------------------------------
@@ -78,7 +60,7 @@ def action_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         _actions().prefetch_related("updates_newest_first__author"),  # type: ignore[misc]
         pk=pk,
     )
-    can_post = permissions.can_report_progress(request.user, action)
+    can_post = can_report_progress(request.user, action)
     reference = clock.today()
     update = ProgressUpdate(action=action, author=request.user)
     form: ProgressUpdateForm | None
@@ -98,8 +80,7 @@ def action_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         action.section.plan.sections.only("pk", "parent_id", "order", "title", "plan_id")
     )
     section = next(s for s in sections if s.pk == action.section_id)
-    # Query: the name of the action's district, if any.
-    district = _district_label(action, district_names(permissions.district_ids_of(action)))
+    district = _district_label(action)
     return render(
         request,
         "strategy/action.html",
@@ -149,7 +130,7 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Queries: the action (with what the policy needs), the update inserted.
         posted = _posted_action(request)
-        if not permissions.can_report_progress(user, posted):
+        if not can_report_progress(user, posted):
             raise PermissionDenied("U mag geen voortgang melden voor deze actie.")
         update = ProgressUpdate(action=posted, author=user)
         bound = QuickUpdateForm(request.POST, instance=update, today=reference, prefix=_prefix(posted))
@@ -158,7 +139,7 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, f"De voortgang van “{posted.title}” is bijgewerkt.")
             return redirect("strategy:my_actions")
 
-    plan = running_plan(reference)
+    plan = AnnualPlan.objects.running(reference)
     actions: list[Action] = []
     if plan is not None:
         queryset = _actions().filter(section__plan=plan)
@@ -166,15 +147,14 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
         if limit is not None:
             queryset = queryset.filter(limit)
         actions = list(queryset)
-    own = permissions.user_district_ids(user)
-    # Query: the names of the user's districts and of the listed actions' districts.
-    names = district_names(own.union(*(permissions.district_ids_of(a) for a in actions)))
+    # Query: the user's districts.
+    own = permissions.user_districts(user)
 
     todo: list[Row] = []
     updated: list[Row] = []
     done: list[Row] = []
     for action in actions:
-        row = Row(action, _district_label(action, names), action.latest_update)
+        row = Row(action, _district_label(action), action.latest_update)
         if any(start <= u.date <= end for u in action.updates_newest_first):
             updated.append(row)
         elif action.status == Status.DONE:
@@ -192,7 +172,7 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
             "reporter": True,
             "is_bureau": permissions.is_bureau(user),
             "plan": plan,
-            "districts": sorted(names[pk] for pk in own if pk in names),
+            "districts": [str(district) for district in own],
             "todo": todo,
             "updated": updated,
             "done": done,
@@ -215,4 +195,6 @@ def _posted_action(request: HttpRequest) -> Action:
         pk = int(request.POST.get("action", ""))
     except ValueError:
         raise Http404("Onbekende actie.") from None
-    return get_object_or_404(Action.objects.select_related("section__plan", *DISTRICT_RELATED), pk=pk)
+    return get_object_or_404(
+        Action.objects.select_related("section__plan", *permissions.district_related(Action)), pk=pk
+    )
