@@ -1,6 +1,7 @@
-"""The roles of riec-plan as Django groups, with the model permissions each one holds.
+"""The roles of riec-plan: Django groups a user is a member of.
 
-Object-level rules (a coordinator edits only their own district) come on top of these.
+What a role may do is decided by the permission policy (core/permissions.py) alone; the groups carry
+no Django model permissions, so there is no second list of rights to keep in step.
 """
 
 from __future__ import annotations
@@ -10,53 +11,16 @@ from typing import Any
 BUREAU = "RIEC-bureau"
 COORDINATOR = "Districtcoördinator"
 STEERING_GROUP = "Stuurgroep"
-
-PLAN_APPS = ("strategy", "districts", "budget")
-
-# Models a coordinator works on for their own district (the object-level rule is in
-# strategy.permissions; these model permissions only open the admin screens).
-COORDINATOR_MODELS = {
-    "strategy": ("action", "progressupdate"),
-    "districts": ("districtplan", "districtfocustheme", "development", "baselineassessment", "resiliencescan"),
-}
+ROLES = (BUREAU, COORDINATOR, STEERING_GROUP)
 
 
-def role_permissions(role: str, all_permissions: list[Any]) -> list[Any]:
-    """The permissions of a role, chosen from `all_permissions` of the plan apps."""
-    if role == BUREAU:
-        return list(all_permissions)
-    if role == STEERING_GROUP:
-        return [p for p in all_permissions if p.codename.startswith("view_") or p.codename == "change_annualplan"]
-    if role == COORDINATOR:
-        chosen = []
-        for perm in all_permissions:
-            action, _, model = perm.codename.partition("_")
-            own = model in COORDINATOR_MODELS.get(perm.content_type.app_label, ())
-            if action == "view" or (own and action in {"add", "change", "delete"}):
-                chosen.append(perm)
-        return chosen
-    raise ValueError(f"unknown role {role!r}")
-
-
-def sync_roles(group_model: Any, permission_model: Any) -> None:
-    """Create the role groups and give each exactly its permissions (idempotent)."""
-    all_permissions = list(
-        permission_model.objects.filter(content_type__app_label__in=PLAN_APPS).select_related("content_type")
-    )
-    for role in (BUREAU, COORDINATOR, STEERING_GROUP):
+def create_role_groups(group_model: Any) -> None:
+    """Create the role groups, without model permissions (idempotent)."""
+    for role in ROLES:
         group, _ = group_model.objects.get_or_create(name=role)
-        group.permissions.set(role_permissions(role, all_permissions))
+        group.permissions.clear()
 
 
-def sync_roles_in_migration(apps: Any, schema_editor: Any) -> None:
-    """RunPython step: create the permissions now (Django does so only after all migrations) and sync the roles.
-
-    Any migration that adds a plan model runs this, so the roles get the new model's permissions.
-    """
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+def create_role_groups_in_migration(apps: Any, schema_editor: Any) -> None:
+    """RunPython step: the role groups, with the historical Group model."""
+    create_role_groups(apps.get_model("auth", "Group"))

@@ -4,8 +4,6 @@ import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
-from core.roles import sync_roles_in_migration
-
 
 class Migration(migrations.Migration):
 
@@ -32,5 +30,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('cost_line', 'year', 'quarter'), name='spending_once_per_quarter', violation_error_message='Voor deze kostenregel is dit kwartaal al geboekt; pas die boeking aan.'), models.CheckConstraint(condition=models.Q(('quarter__gte', 1), ('quarter__lte', 4)), name='spending_quarter_1_to_4', violation_error_message='Een kwartaal is 1, 2, 3 of 4.')],
             },
         ),
-        migrations.RunPython(sync_roles_in_migration, migrations.RunPython.noop),
     ]

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from core.roles import BUREAU, COORDINATOR, STEERING_GROUP, sync_roles
+from core.roles import BUREAU, COORDINATOR, STEERING_GROUP, create_role_groups
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -57,7 +57,7 @@ def plan_2024(live_server: Any) -> None:
     # The live server flushes the database after each test, roles included: make them again.
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
-    sync_roles(Group, Permission)
+    create_role_groups(Group)
     call_command("loaddata", "jaarplan_2024", verbosity=0)
 
 

@@ -217,21 +217,21 @@ def test_dashboard_query_count_is_constant(
     # then the budget checks: cost lines, splits, funding, 4.3 cells, spending (budget.checks.load_budget).
     with django_assert_num_queries(10):
         build_dashboard(REFERENCE)
-    # Page, first request for this state of the data: session, user, the ten above, the rendered body
-    # not found in the cache (one read), rendered and stored (savepoint, count, look-up, insert, release).
-    # The session was saved at login and is not saved again.
-    with django_assert_num_queries(18):
+    # Page, first request for this state of the data: session, user, the user's groups (the menu asks
+    # the policy), the ten above, the rendered body not found in the cache (one read), rendered and
+    # stored (savepoint, count, look-up, insert, release). The session was saved at login and is not saved again.
+    with django_assert_num_queries(19):
         reader.get("/")
-    # Every next request: session, user, the ten above, the body read from the cache.
-    with django_assert_num_queries(13):
+    # Every next request: session, user, groups, the ten above, the body read from the cache.
+    with django_assert_num_queries(14):
         reader.get("/")
     grow_tenfold(plan_2024)
     with django_assert_num_queries(10):
         dashboard = build_dashboard(REFERENCE)
     assert dashboard.total.total == 10 * 41
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         response = reader.get("/")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         again = reader.get("/")
     # The same page from the cache (only the CSRF token in the header differs per request).
     assert again.content.split(b'<main id="main">')[1] == response.content.split(b'<main id="main">')[1]

@@ -239,9 +239,9 @@ def test_query_count_does_not_grow_with_actions(
     else:
         client, _ = login(django_user_model, COORDINATOR, "twente", "ijsselland", is_staff=True)
     # Session, user, the user's groups, (coordinator: their districts), the running plan, the actions
-    # with section, plan and district plans and districts, their updates, the permissions for
-    # the menu link (the user's own and via groups); the session, saved at login, is not saved again.
-    expected = 9 if role == "coordinator" else 8
+    # with section, plan and district plans and districts, their updates; the menu asks the policy,
+    # which knows the groups already. The session, saved at login, is not saved again.
+    expected = 7 if role == "coordinator" else 6
     with django_assert_num_queries(expected):
         few = client.get(URL)
     grow_tenfold()
