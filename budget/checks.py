@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch, Sum
@@ -84,6 +84,8 @@ class BudgetData:
     lines: list[LineRef]
     allocated: dict[int, int]
     allocation_labels: dict[int, list[str]]
+    # Every cell of table 4.3, by line number, kind and year.
+    allocation_cells: list[ProgrammeAllocation] = field(default_factory=list)
     quarters_booked: int = 0
 
 
@@ -138,8 +140,9 @@ def expected_underspend(budgeted: int, spent: int, quarters_booked: int) -> int 
     return max(0, budgeted - projected_year)
 
 
-def load_budget(plan: AnnualPlan) -> BudgetData:
-    """Everything the checks and the realisation need for `plan`, in five queries."""
+def load_budget(plan: AnnualPlan, *, with_spending: bool = True) -> BudgetData:
+    """Everything the checks, the realisation and the budget tables need for `plan`, in five queries
+    (four without the spending, which the printed plan does not show)."""
     lines: dict[int, LineRef] = {}
 
     def ref(line: ProgrammeLine) -> int:
@@ -149,9 +152,8 @@ def load_budget(plan: AnnualPlan) -> BudgetData:
     # Query: spending in the plan year per cost line and quarter (also tells the last quarter booked).
     spent: dict[int, int] = defaultdict(int)
     quarters_booked = 0
-    for row in (
-        Spending.objects.for_plan_year(plan).order_by().values("cost_line_id", "quarter").annotate(total=Sum("amount"))
-    ):
+    booked = Spending.objects.for_plan_year(plan) if with_spending else Spending.objects.none()
+    for row in booked.order_by().values("cost_line_id", "quarter").annotate(total=Sum("amount")):
         spent[row["cost_line_id"]] += row["total"]
         quarters_booked = max(quarters_booked, row["quarter"])
 
@@ -198,21 +200,20 @@ def load_budget(plan: AnnualPlan) -> BudgetData:
         for source in FundingSource.objects.filter(plan=plan).order_by("order")
     ]
 
-    # Query: this year's jaarschijf and kasschuif of table 4.3, with their lines.
+    # Query: table 4.3 (every year) with its lines; this year's jaarschijf and kasschuif are the money per line.
     allocated: dict[int, int] = defaultdict(int)
     allocation_labels: dict[int, list[str]] = defaultdict(list)
-    for cell in (
-        ProgrammeAllocation.objects.filter(
-            plan=plan,
-            year=plan.year,
-            kind__in=[ProgrammeAllocation.Kind.ANNUAL, ProgrammeAllocation.Kind.CASH_SHIFT],
-        )
-        .select_related("programme_line")
-        .order_by("programme_line__number", "kind")
-    ):
-        line_id = ref(cell.programme_line)
-        allocated[line_id] += (cell.amount_thousands or 0) * 1000
-        allocation_labels[line_id].append(cell.display_label)
+    this_year = (ProgrammeAllocation.Kind.ANNUAL, ProgrammeAllocation.Kind.CASH_SHIFT)
+    kind_order = {kind.value: position for position, kind in enumerate(ProgrammeAllocation.Kind)}
+    cells = sorted(
+        ProgrammeAllocation.objects.filter(plan=plan).select_related("programme_line"),
+        key=lambda c: (c.programme_line.number, kind_order[c.kind], c.year),
+    )
+    for cell in cells:
+        if cell.year == plan.year and cell.kind in this_year:
+            line_id = ref(cell.programme_line)
+            allocated[line_id] += (cell.amount_thousands or 0) * 1000
+            allocation_labels[line_id].append(cell.display_label)
 
     return BudgetData(
         year=plan.year,
@@ -221,6 +222,7 @@ def load_budget(plan: AnnualPlan) -> BudgetData:
         lines=sorted(lines.values(), key=lambda line: line.number),
         allocated=dict(allocated),
         allocation_labels=dict(allocation_labels),
+        allocation_cells=cells,
         quarters_booked=quarters_booked,
     )
 

@@ -1,6 +1,7 @@
-"""The budget page's content as plain data: costs by part, group and line, funding by stream, checks, realisation.
+"""The budget tables as plain data, built once for both readers: the budget page (costs with spending,
+funding by stream, checks, realisation) and the printed plan (tables 4.1, 4.2 and 4.3).
 
-Built from `checks.load_budget`, so the page costs the same five queries whatever the size of the budget.
+Built from `checks.load_budget`, so they cost the same five queries whatever the size of the budget.
 """
 
 from __future__ import annotations
@@ -74,14 +75,47 @@ class FundingBlock:
 
 
 @dataclass
+class AllocationRow:
+    label: str
+    amounts: list[int | None]  # thousands of euros per year of `AllocationTable.years`
+
+
+@dataclass
+class AllocationLine:
+    title: str
+    rows: list[AllocationRow]
+
+
+@dataclass
+class AllocationTable:
+    """Table 4.3: the strengthening programme per line and year, in thousands of euros."""
+
+    years: list[int]
+    lines: list[AllocationLine]
+
+    @property
+    def totals(self) -> list[int]:
+        rows = [row for line in self.lines for row in line.rows]
+        return [sum(row.amounts[i] or 0 for row in rows) for i in range(len(self.years))]
+
+
+@dataclass
+class BudgetTables:
+    year: int
+    costs: list[CostCategoryBlock]
+    costs_total: Totals
+    funding: list[FundingRow]  # in the plan's order
+    funding_by_stream: list[FundingBlock]
+    funding_total: int
+    allocations: AllocationTable
+
+
+@dataclass
 class BudgetOverview:
     year: int
     title: str
+    tables: BudgetTables
     checks: list[CheckResult]
-    costs: list[CostCategoryBlock]
-    costs_total: Totals
-    funding: list[FundingBlock]
-    funding_total: int
     lines: list[LineRealisation]
     quarters_booked: int
 
@@ -115,23 +149,48 @@ def _cost_blocks(data: BudgetData) -> list[CostCategoryBlock]:
     return blocks
 
 
-def build_budget_overview(plan: AnnualPlan) -> BudgetOverview:
-    data = load_budget(plan)
-    funding = [
+def _allocation_table(data: BudgetData) -> AllocationTable:
+    years = sorted({cell.year for cell in data.allocation_cells})
+    lines: dict[int, AllocationLine] = {}
+    rows: dict[tuple[int, str], AllocationRow] = {}
+    for cell in data.allocation_cells:  # by line number, kind and year
+        number = cell.programme_line.number
+        if number not in lines:
+            lines[number] = AllocationLine(title=f"Lijn {number}: {cell.programme_line.title}", rows=[])
+        if (number, cell.kind) not in rows:
+            rows[number, cell.kind] = AllocationRow(label=cell.display_label, amounts=[None] * len(years))
+            lines[number].rows.append(rows[number, cell.kind])
+        rows[number, cell.kind].amounts[years.index(cell.year)] = cell.amount_thousands
+    return AllocationTable(years=years, lines=list(lines.values()))
+
+
+def build_budget_tables(data: BudgetData) -> BudgetTables:
+    """Tables 4.1 (costs), 4.2 (funding) and 4.3 (allocations) from the loaded budget; no queries."""
+    funding_by_stream = [
         FundingBlock(
             title=f"Geldstroom {stream.label}",
             rows=[row for row in data.funding if row.funding_stream == stream.value],
         )
         for stream in FundingStream
     ]
+    return BudgetTables(
+        year=data.year,
+        costs=_cost_blocks(data),
+        costs_total=_totals(data.costs),
+        funding=data.funding,
+        funding_by_stream=[block for block in funding_by_stream if block.rows],
+        funding_total=sum(row.amount or 0 for row in data.funding),
+        allocations=_allocation_table(data),
+    )
+
+
+def build_budget_overview(plan: AnnualPlan) -> BudgetOverview:
+    data = load_budget(plan)
     return BudgetOverview(
         year=plan.year,
         title=plan.title,
+        tables=build_budget_tables(data),
         checks=run_checks(data),
-        costs=_cost_blocks(data),
-        costs_total=_totals(data.costs),
-        funding=[block for block in funding if block.rows],
-        funding_total=sum(row.amount or 0 for row in data.funding),
         lines=line_realisation(data),
         quarters_booked=data.quarters_booked,
     )

@@ -12,7 +12,8 @@ from typing import Any, cast
 
 from django.shortcuts import get_object_or_404
 
-from budget.models import CostCategory, CostLine, FundingSource, ProgrammeAllocation
+from budget.checks import load_budget
+from budget.overview import BudgetTables, build_budget_tables
 from districts.models import BaselineNorm, Development, DistrictFocusTheme, DistrictPlan
 from strategy.models import AnnualPlan, Phenomenon, PlanSection
 
@@ -47,49 +48,6 @@ class Section:
 
 
 @dataclass
-class AmountRow:
-    label: str
-    amount: int | None
-
-
-@dataclass
-class CostGroupBlock:
-    title: str
-    lines: list[AmountRow]
-    subtotal: int
-
-
-@dataclass
-class CostCategoryBlock:
-    title: str
-    groups: list[CostGroupBlock]
-    subtotal: int
-
-
-@dataclass
-class AllocationRow:
-    label: str
-    amounts: list[int | None]
-
-
-@dataclass
-class AllocationLine:
-    title: str
-    rows: list[AllocationRow]
-
-
-@dataclass
-class Budget:
-    costs: list[CostCategoryBlock]
-    costs_total: int
-    funding: list[AmountRow]
-    funding_total: int
-    allocation_years: list[int]
-    allocations: list[AllocationLine]
-    allocation_totals: list[int]
-
-
-@dataclass
 class PlanReport:
     year: int
     title: str
@@ -104,7 +62,7 @@ class PlanReport:
     foreword_signatory_role: str
     reading_guide: Markdown
     chapters: list[Section]
-    budget: Budget
+    budget: BudgetTables
 
     @property
     def toc(self) -> list[Section]:
@@ -133,60 +91,6 @@ def _items_by_section(rows: list[Any], title: Any, text: Any) -> dict[int, list[
         if row.section_id:
             grouped[row.section_id].append(Item(title=title(row), html=Markdown(text(row))))
     return grouped
-
-
-def _budget(plan: AnnualPlan) -> Budget:
-    # Query: cost lines with their group.
-    cost_lines = list(CostLine.objects.filter(plan=plan).select_related("group").order_by("order"))
-    costs: list[CostCategoryBlock] = []
-    for category in CostCategory:
-        groups: list[CostGroupBlock] = []
-        for line in (line for line in cost_lines if line.category == category.value):
-            title = line.group.title if line.group else ""
-            # A group is a run of consecutive lines under one heading; lines without a group stand alone.
-            if not groups or groups[-1].title != title or not title:
-                groups.append(CostGroupBlock(title=title, lines=[], subtotal=0))
-            groups[-1].lines.append(AmountRow(line.label, line.amount))
-        for group in groups:
-            group.subtotal = _sum([row.amount for row in group.lines])
-        if groups:
-            costs.append(CostCategoryBlock(str(category.label), groups, _sum([g.subtotal for g in groups])))
-
-    # Query: funding sources.
-    funding = [AmountRow(f.label, f.amount) for f in FundingSource.objects.filter(plan=plan).order_by("order")]
-
-    # Query: table 4.3 with its programme lines.
-    cells = list(
-        ProgrammeAllocation.objects.filter(plan=plan)
-        .select_related("programme_line")
-        .order_by("programme_line__number", "year")
-    )
-    years = sorted({cell.year for cell in cells})
-    kind_order = {kind.value: position for position, kind in enumerate(ProgrammeAllocation.Kind)}
-    lines: dict[int, AllocationLine] = {}
-    rows: dict[tuple[int, str], AllocationRow] = {}
-    for cell in sorted(cells, key=lambda c: (c.programme_line.number, kind_order[c.kind], c.year)):
-        programme_line = cell.programme_line
-        if programme_line.number not in lines:
-            lines[programme_line.number] = AllocationLine(
-                title=f"Lijn {programme_line.number}: {programme_line.title}", rows=[]
-            )
-        key = (programme_line.number, cell.kind)
-        if key not in rows:
-            rows[key] = AllocationRow(label=cell.display_label, amounts=[None] * len(years))
-            lines[programme_line.number].rows.append(rows[key])
-        rows[key].amounts[years.index(cell.year)] = cell.amount_thousands
-    totals = [_sum([row.amounts[i] for row in rows.values()]) for i in range(len(years))]
-
-    return Budget(
-        costs=costs,
-        costs_total=_sum([c.subtotal for c in costs]),
-        funding=funding,
-        funding_total=_sum([f.amount for f in funding]),
-        allocation_years=years,
-        allocations=list(lines.values()),
-        allocation_totals=totals,
-    )
 
 
 def build_plan_report(year: int) -> PlanReport:
@@ -261,7 +165,8 @@ def build_plan_report(year: int) -> PlanReport:
         foreword_signatory_role=plan.foreword_signatory_role,
         reading_guide=Markdown(plan.reading_guide),
         chapters=chapters,
-        budget=_budget(plan),
+        # Queries: cost lines with group and line, their splits, funding, table 4.3 (no spending in print).
+        budget=build_budget_tables(load_budget(plan, with_spending=False)),
     )
 
 

@@ -84,8 +84,9 @@ def test_report_builder_query_count_does_not_grow_with_the_plan(
     plan: AnnualPlan, django_assert_num_queries: Any
 ) -> None:
     # plan+strategy, sections+goal, district plans+district, phenomena, focus themes+theme,
-    # developments, norms, cost lines+group, funding sources, allocations+line.
-    with django_assert_num_queries(10):
+    # developments, norms, cost lines+group+line, their splits, funding sources, allocations+line
+    # (budget.checks.load_budget without spending, the loader the budget page uses too).
+    with django_assert_num_queries(11):
         build_plan_report(2024)
 
     chapter = PlanSection.objects.get(plan=plan, slug="voortgang-meerjarenstrategie")
@@ -99,7 +100,7 @@ def test_report_builder_query_count_does_not_grow_with_the_plan(
         CostLine(plan=plan, category="bedrijfsvoering", order=1000 + i, label=f"Regel {i}", amount=i)
         for i in range(9 * CostLine.objects.filter(plan=plan).count())
     )
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         report = build_plan_report(2024)
     assert len(report.all_sections()) == 10 * original
 
@@ -186,8 +187,9 @@ def test_report_body_comes_from_the_cache_until_the_plan_changes(
     renderings: list[str] = []
     render = views.render_to_string
     monkeypatch.setattr(views, "render_to_string", lambda *a, **kw: renderings.append(a[0]) or render(*a, **kw))
-    # Session, user, the builder's ten queries, the rendered body read from the cache; no rendering.
-    with django_assert_num_queries(13):
+    # Session, user, the user's groups (menu), the builder's eleven queries, the rendered body read from
+    # the cache; no rendering.
+    with django_assert_num_queries(15):
         again = reader.get(url)
     assert renderings == []
     assert again.content.split(b'<main id="main">')[1] == first.content.split(b'<main id="main">')[1]
