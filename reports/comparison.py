@@ -49,7 +49,7 @@ class SectionChange:
 
 
 @dataclass
-class CostRow:
+class CostChange:
     category: str
     label: str
     old: int | None
@@ -87,7 +87,7 @@ class Comparison:
     added: list[SectionRef]
     removed: list[SectionRef]
     changed: list[SectionChange]
-    costs: list[CostRow]
+    costs: list[CostChange]
     old_total: int
     new_total: int
 
@@ -108,7 +108,7 @@ class Comparison:
         return format_signed(self.difference_total)
 
     @property
-    def changed_costs(self) -> list[CostRow]:
+    def changed_costs(self) -> list[CostChange]:
         return [row for row in self.costs if row.status != "same"]
 
 
@@ -186,7 +186,7 @@ def build_comparison(new_year: int, old_year: int) -> Comparison:
         lines[line.plan_id][(line.category, line.label)] = line
     old_lines, new_lines = lines[old_plan.pk], lines[new_plan.pk]
     category_labels = {choice.value: str(choice.label) for choice in CostCategory}
-    costs: list[CostRow] = []
+    costs: list[CostChange] = []
     # New plan's order first; lines that no longer exist follow in the old plan's order.
     for key, line in [*new_lines.items(), *((k, v) for k, v in old_lines.items() if k not in new_lines)]:
         old_line, new_line = old_lines.get(key), new_lines.get(key)
@@ -197,7 +197,7 @@ def build_comparison(new_year: int, old_year: int) -> Comparison:
         else:
             status = "same" if old_line.amount == new_line.amount else "changed"
         costs.append(
-            CostRow(
+            CostChange(
                 category=category_labels.get(line.category, line.category),
                 label=line.label,
                 old=old_line.amount if old_line else None,

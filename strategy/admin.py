@@ -18,6 +18,7 @@ from core.admin_policy import PolicyModelAdmin, PolicyTabularInline
 from core.imports import PolicyImportExportMixin
 
 from . import services
+from .forms import ProgressUpdateForm
 from .models import (
     Action,
     AnnualPlan,
@@ -381,14 +382,6 @@ class PlanSectionAdmin(PolicyModelAdmin):
 
 
 # Actions and progress ---------------------------------------------------------------------------
-
-
-class ProgressUpdateForm(forms.ModelForm):
-    class Meta:
-        model = ProgressUpdate
-        fields = "__all__"  # noqa: DJ007 - the admin chooses the fields
-        error_messages = {"percentage": PERCENTAGE_ERRORS}
-        widgets = {"narrative": forms.Textarea(attrs={"rows": 2, "cols": 40})}
 
 
 class ProgressUpdateInline(PolicyTabularInline):

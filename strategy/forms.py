@@ -8,6 +8,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
+
 from .models import ProgressUpdate, Status
 
 PERCENTAGE_ERROR = _("Vul een percentage tussen 0 en 100 in.")
@@ -16,8 +18,8 @@ PERCENTAGE_ERROR = _("Vul een percentage tussen 0 en 100 in.")
 class ProgressUpdateForm(forms.ModelForm):
     """A dated progress update; the view sets the action and the author on the instance.
 
-    `today` is passed in rather than read from the clock, so the view's (fixable) date decides
-    what counts as the future.
+    `today` is passed in by the views (their fixable date decides what counts as the future); the
+    admin, which cannot pass it, gets the clock's today. The same rules hold in both places.
     """
 
     class Meta:
@@ -39,9 +41,9 @@ class ProgressUpdateForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.today = today = today or clock.today()
         if "date" in self.fields:
             # The instance is new, so its (empty) date would otherwise win over a field initial.
             if not self.initial.get("date"):

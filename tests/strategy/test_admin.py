@@ -44,6 +44,8 @@ FACTORIES: dict[type[Any], type[factory.django.DjangoModelFactory]] = {
     Phenomenon: PhenomenonFactory,
 }
 PERCENTAGE_ERROR = "Een percentage ligt tussen 0 en 100."
+# A progress update says it the way the update forms on the pages do: one form for admin and pages.
+UPDATE_PERCENTAGE_ERROR = "Vul een percentage tussen 0 en 100 in."
 
 
 # Sections: derived numbers, document order, query count -------------------------------------------
@@ -180,7 +182,7 @@ def test_negative_percentage_in_action_inline_is_refused(bureau_client) -> None:
     response = bureau_client.post(url, data)
 
     assert response.status_code == 200
-    assertContains(response, PERCENTAGE_ERROR)
+    assertContains(response, UPDATE_PERCENTAGE_ERROR)
     assert ProgressUpdate.objects.count() == 1
 
 
@@ -193,8 +195,8 @@ def test_negative_percentage_in_progress_update_form_is_refused(bureau_client) -
     response = bureau_client.post(url, data)
 
     assert response.status_code == 200
-    assertContains(response, PERCENTAGE_ERROR)
-    assert response.context["adminform"].form.errors == {"percentage": [PERCENTAGE_ERROR]}
+    assertContains(response, UPDATE_PERCENTAGE_ERROR)
+    assert response.context["adminform"].form.errors == {"percentage": [UPDATE_PERCENTAGE_ERROR]}
     assert not ProgressUpdate.objects.exists()
 
 
