@@ -11,12 +11,11 @@ model's own rule is used, and a report "as of" a date simply prefetches fewer up
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from budget.checks import CheckResult, check_budget
+from budget.checks import check_budget
 from core import clock, permissions
 from districts.models import (
     BaselineAssessment,
@@ -32,282 +31,26 @@ from districts.models import (
 from strategy.models import Action, AnnualPlan, Goal, ProgressUpdate, Status
 
 from .builders import Item
+from .charts import STATUS_LABELS, status_chart
 from .markup import Markdown
-
-REGIONAL = "Regionaal"
-OTHER_GOAL = "Overig"
-
-# Order of the statuses in tables and stacked bars: finished work first, work not begun last.
-STATUS_ORDER: tuple[str, ...] = (Status.DONE, Status.ON_TRACK, Status.AT_RISK, Status.DELAYED, Status.NOT_STARTED)
-STATUS_LABELS: dict[str, str] = {value: str(Status(value).label) for value in STATUS_ORDER}
-ATTENTION_STATUSES = {Status.AT_RISK, Status.DELAYED}
-
-
-@dataclass(frozen=True)
-class AssessmentStyle:
-    label: str
-    symbol: str
-
-
-# Colour is never the only carrier: every cell also prints a symbol and a word.
-ASSESSMENT_STYLES: dict[str, AssessmentStyle] = {
-    BaselineAssessment.Status.MEETS: AssessmentStyle("voldoet", "+"),
-    BaselineAssessment.Status.PARTLY: AssessmentStyle("deels", "±"),
-    BaselineAssessment.Status.FAILS: AssessmentStyle("voldoet niet", "×"),
-    BaselineAssessment.Status.UNKNOWN: AssessmentStyle("onbekend", "?"),
-}
-
-
-def percentage(part: int, whole: int) -> int | None:
-    """A whole percentage, rounded half up; None when there is nothing to divide."""
-    if not whole:
-        return None
-    return (200 * part + whole) // (2 * whole)
-
-
-def percentage_label(part: int, whole: int) -> str:
-    share = percentage(part, whole)
-    return "–" if share is None else f"{share}%"
-
-
-# --- plain data ---------------------------------------------------------------------------
-
-
-@dataclass
-class ActionRow:
-    title: str
-    owner: str
-    due_label: str
-    status: str
-    status_label: str
-    overdue: bool
-    deadline: datetime.date | None = None
-    goal: str = ""
-    district: str = ""
-    district_slug: str = ""
-    latest_date: datetime.date | None = None
-    latest_percentage: int | None = None
-    narrative: Markdown = field(default_factory=lambda: Markdown(""))
-
-    @property
-    def needs_attention(self) -> bool:
-        return self.status in ATTENTION_STATUSES or self.overdue
-
-
-@dataclass
-class StatusCount:
-    status: str
-    label: str
-    count: int
-
-
-@dataclass
-class Tally:
-    """The actions of one goal, one district or the whole plan, counted by status."""
-
-    label: str
-    slug: str = ""
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_ORDER, 0))
-    overdue: list[ActionRow] = field(default_factory=list)
-
-    def add(self, row: ActionRow) -> None:
-        self.counts[row.status] += 1
-        if row.overdue:
-            self.overdue.append(row)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def done(self) -> int:
-        return self.counts[Status.DONE]
-
-    @property
-    def done_share(self) -> int | None:
-        return percentage(self.done, self.total)
-
-    @property
-    def done_label(self) -> str:
-        return percentage_label(self.done, self.total)
-
-    @property
-    def statuses(self) -> list[StatusCount]:
-        return [StatusCount(s, STATUS_LABELS[s], self.counts[s]) for s in STATUS_ORDER]
-
-
-@dataclass
-class Segment:
-    status: str
-    label: str
-    count: int
-    x: float
-    width: float
-    show_count: bool
-
-    @property
-    def text_x(self) -> float:
-        return round(self.x + self.width / 2, 2)
-
-
-@dataclass
-class ChartRow:
-    label: str
-    total: int
-    y: int
-    segments: list[Segment]
-
-    @property
-    def label_y(self) -> int:
-        return self.y - 7
-
-    @property
-    def text_y(self) -> int:
-        return self.y + 18
-
-
-@dataclass
-class LegendEntry:
-    status: str
-    label: str
-    x: int
-    y: int
-
-
-@dataclass
-class StatusChart:
-    """A horizontal stacked bar per tally, 100% wide: the share of each status, drawn as SVG."""
-
-    id: str
-    title: str
-    desc: str
-    rows: list[ChartRow]
-    legend: list[LegendEntry]
-    height: int
-    width: int = 520
-    bar_width: int = 520
-    bar_height: int = 26
-
-
-@dataclass
-class UpdateRow:
-    action: str
-    district: str
-    author: str
-    date: datetime.date
-    status: str
-    status_label: str
-    percentage: int
-
-
-@dataclass
-class DistrictLink:
-    name: str
-    slug: str
-    ambition: str = ""
-
-
-@dataclass
-class Dashboard:
-    year: int
-    title: str
-    plan_status: str
-    reference_date: datetime.date
-    as_of: datetime.date | None
-    total: Tally
-    goals: list[Tally]
-    districts: list[Tally]
-    goal_chart: StatusChart
-    district_chart: StatusChart
-    overdue: list[ActionRow]
-    attention: list[ActionRow]
-    latest_updates: list[UpdateRow]
-    district_links: list[DistrictLink]
-    quarters: list[int]
-    budget_checks: list[CheckResult] = field(default_factory=list)
-
-    @property
-    def budget_ok(self) -> bool:
-        return all(check.ok for check in self.budget_checks)
-
-
-@dataclass
-class MatrixCell:
-    status: str
-    label: str
-    symbol: str
-    assessed_on: datetime.date | None
-
-
-@dataclass
-class MatrixRow:
-    municipality: str
-    cells: list[MatrixCell]
-    meets: int
-    meets_label: str
-    scan: str
-    scan_done: bool
-
-
-@dataclass
-class Matrix:
-    norms: list[str]
-    rows: list[MatrixRow]
-    column_meets: list[int]
-    column_labels: list[str]
-    meets_label: str
-
-
-@dataclass
-class DistrictPage:
-    year: int
-    name: str
-    slug: str
-    province: str
-    workplan_name: str
-    workplan_period: str
-    ambition: str
-    focus_themes: list[Item]
-    developments: list[Item]
-    actions: list[ActionRow]
-    tally: Tally
-    chart: StatusChart
-    matrix: Matrix
-    common_threads: str
-    as_of: datetime.date | None
-
-
-@dataclass
-class ThemeRow:
-    name: str
-    cells: list[str | None]
-
-    @property
-    def district_count(self) -> int:
-        return sum(1 for cell in self.cells if cell is not None)
-
-
-@dataclass
-class ThemeOverview:
-    year: int
-    districts: list[DistrictLink]
-    rows: list[ThemeRow]
-
-
-@dataclass
-class ProgressReport:
-    year: int
-    quarter: int
-    as_of: datetime.date
-    title: str
-    organisation: str
-    dashboard: Dashboard
-    districts: list[DistrictPage]
-
-    @property
-    def attention(self) -> list[ActionRow]:
-        return self.dashboard.attention
-
+from .progress import (
+    ASSESSMENT_STYLES,
+    OTHER_GOAL,
+    REGIONAL,
+    ActionRow,
+    Dashboard,
+    DistrictLink,
+    DistrictPage,
+    Matrix,
+    MatrixCell,
+    MatrixRow,
+    ProgressReport,
+    Tally,
+    ThemeOverview,
+    ThemeRow,
+    UpdateRow,
+    percentage_label,
+)
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -371,50 +114,6 @@ def _author(update: ProgressUpdate) -> str:
     if update.author is None:
         return "onbekend"
     return update.author.get_full_name() or update.author.get_username()
-
-
-def status_chart(chart_id: str, title: str, tallies: list[Tally]) -> StatusChart:
-    """Geometry of a stacked bar chart; the template draws it, patterns tell the statuses apart."""
-    # 520 units wide: text stays legible when a phone scales the drawing down.
-    bar_width, bar_height, label_height, gap = 520, 26, 22, 14
-    rows: list[ChartRow] = []
-    y = 0
-    for tally in tallies:
-        segments: list[Segment] = []
-        x = 0.0
-        for entry in tally.statuses:
-            if not entry.count:
-                continue
-            width = bar_width * entry.count / tally.total
-            segments.append(Segment(entry.status, entry.label, entry.count, round(x, 2), round(width, 2), width >= 26))
-            x += width
-        rows.append(ChartRow(label=tally.label, total=tally.total, y=y + label_height, segments=segments))
-        y += label_height + bar_height + gap
-    legend: list[LegendEntry] = []
-    legend_x, legend_y = 0, y + 6
-    for status in STATUS_ORDER:
-        label = STATUS_LABELS[status]
-        entry_width = 36 + 8 * len(label)  # swatch, gap and a generous estimate of the text
-        if legend_x and legend_x + entry_width > bar_width:
-            legend_x, legend_y = 0, legend_y + 22
-        legend.append(LegendEntry(status, label, legend_x, legend_y))
-        legend_x += entry_width
-    parts = [
-        f"{t.label}: {t.total} acties, "
-        + ", ".join(f"{e.count} {e.label}" for e in t.statuses if e.count)
-        + (f"; {t.done_label} afgerond" if t.total else "")
-        for t in tallies
-    ]
-    return StatusChart(
-        id=chart_id,
-        title=title,
-        desc=". ".join(parts) + ".",
-        rows=rows,
-        legend=legend,
-        height=legend_y + 24,
-        bar_width=bar_width,
-        bar_height=bar_height,
-    )
 
 
 # --- the dashboard ------------------------------------------------------------------------

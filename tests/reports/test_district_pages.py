@@ -207,12 +207,13 @@ def test_district_page_query_count_is_constant(
     # developments, municipalities, norms, assessments, weerbaarheidsscans, rode-dradenbeelden.
     with django_assert_num_queries(11):
         build_district_page("twente")
-    # Page: session, user, the eleven above (the session was saved at login: no save again).
-    with django_assert_num_queries(13):
+    # Page: session, user, the user's groups (the menu asks the policy), the eleven above (the session
+    # was saved at login: no save again).
+    with django_assert_num_queries(14):
         client.get("/districten/twente/")
     grow_tenfold(plan, twente["district_plan"])
     with django_assert_num_queries(11):
         page = build_district_page("twente")
     assert len(page.matrix.rows) == 140 and len(page.actions) == 60
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         client.get("/districten/twente/")
