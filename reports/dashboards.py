@@ -94,6 +94,7 @@ def _action_row(
     latest = action.latest_update
     deadline = _deadline(action)
     return ActionRow(
+        pk=action.pk,
         title=action.title,
         owner=action.owner,
         due_label=action.due_label or action.due_note,
@@ -107,6 +108,7 @@ def _action_row(
         latest_date=latest.date if latest else None,
         latest_percentage=latest.percentage if latest else None,
         narrative=Markdown(latest.narrative if latest else ""),
+        to_review=action.due_to_review,
     )
 
 
@@ -161,6 +163,7 @@ def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.da
     titles = {action.pk: action.title for action in actions}
     latest = [
         UpdateRow(
+            action_pk=update.action_id,
             action=titles[update.action_id],
             district=district,
             author=_author(update),
@@ -185,6 +188,7 @@ def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.da
         district_chart=status_chart("chart-districts", "Status van de acties per district", district_tallies),
         # Longest overdue first; the same order on every database.
         overdue=sorted((row for row in rows if row.overdue), key=lambda row: (row.deadline, row.title)),
+        to_review=[row for row in rows if row.to_review],
         attention=[row for row in rows if row.needs_attention],
         latest_updates=latest,
         district_links=[links[dp.district_id] for dp in district_plans],

@@ -51,6 +51,7 @@ def percentage_label(part: int, whole: int) -> str:
 
 @dataclass
 class ActionRow:
+    pk: int
     title: str
     owner: str
     due_label: str
@@ -64,6 +65,8 @@ class ActionRow:
     latest_date: datetime.date | None = None
     latest_percentage: int | None = None
     narrative: Markdown = field(default_factory=lambda: Markdown(""))
+    # Carried over from last year's plan with a due moment that had passed: a new one is to be set.
+    to_review: bool = False
 
     @property
     def needs_attention(self) -> bool:
@@ -114,6 +117,7 @@ class Tally:
 
 @dataclass
 class UpdateRow:
+    action_pk: int
     action: str
     district: str
     author: str
@@ -143,6 +147,7 @@ class Dashboard:
     goal_chart: StatusChart
     district_chart: StatusChart
     overdue: list[ActionRow]
+    to_review: list[ActionRow]
     attention: list[ActionRow]
     latest_updates: list[UpdateRow]
     district_links: list[DistrictLink]

@@ -11,6 +11,8 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import permissions
@@ -405,7 +407,26 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     list_filter = ("section__plan", "goal", "programme_line", "due_year", "due_quarter")
     search_fields = ("title", "owner", "description")
     autocomplete_fields = ("section", "goal", "programme_line")
+    # Set by "Volgend jaarplan maken", never chosen by hand.
+    exclude = ("continues",)
+    readonly_fields = ("carried_over",)
     inlines = (ProgressUpdateInline,)
+
+    @admin.display(description=_("voortgezet uit"))
+    def carried_over(self, action: Action) -> str:
+        earlier = action.continues
+        if earlier is None:
+            return "–"
+        latest = earlier.latest_update
+        state = f"{latest.get_status_display()}, {latest.percentage} %" if latest else "geen update gemeld"
+        review = "; deadline te herzien" if action.due_to_review else ""
+        return format_html(
+            '<a href="{}">jaarplan {}</a>, laatste stand: {}{}',
+            reverse("strategy:action", args=[earlier.pk]),
+            earlier.section.plan.year,
+            state,
+            review,
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Action]:
         # The status column is the latest update: prefetched in one query for the page.
@@ -417,7 +438,7 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
 
     @admin.display(description=_("gereed"))
     def due(self, action: Action) -> str:
-        return action.due_label or action.due_note
+        return "te herzien" if action.due_to_review else action.due_label or action.due_note
 
     @admin.display(description=_("status"))
     def current_status(self, action: Action) -> str:

@@ -478,6 +478,15 @@ class Action(models.Model):
     due_note = models.CharField(
         _("moment volgens het plan"), max_length=200, blank=True, help_text=_("Bijvoorbeeld 'voor de zomer van 2024'.")
     )
+    # Set when next year's plan is made: the open action of the earlier plan this one carries on.
+    continues = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="continuations",
+        verbose_name=_("voortgezet uit"),
+    )
 
     # Raised by every save through the admin; a form that carries an older number is stale.
     version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
@@ -528,6 +537,11 @@ class Action(models.Model):
         if self.due_year and self.due_quarter:
             return f"Q{self.due_quarter} {self.due_year}"
         return str(self.due_year or "")
+
+    @property
+    def due_to_review(self) -> bool:
+        """A carried-over action whose old due moment had passed: the bureau sets a new one ("te herzien")."""
+        return self.continues_id is not None and self.due_year is None
 
     @property
     def latest_update(self) -> ProgressUpdate | None:

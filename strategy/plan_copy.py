@@ -117,7 +117,12 @@ def _copy_phenomena(source: AnnualPlan, target: AnnualPlan, sections: dict[int, 
 
 
 def _copy_open_actions(source: AnnualPlan, sections: dict[int, PlanSection]) -> None:
-    """Actions whose latest update is not "afgerond" carry over, with their due moment; progress does not."""
+    """Actions whose latest update is not "afgerond" carry over, each linked to the action it continues.
+
+    Progress stays with the old action (its page shows the last state). A due moment that lies in the
+    old plan's year or before has passed by the time the new plan runs: it is cleared, which marks the
+    copy "te herzien" (`Action.due_to_review`) instead of overdue; a later due moment is kept.
+    """
     actions = (
         Action.objects.filter(section__plan=source)
         .select_related("goal", "programme_line")
@@ -127,6 +132,7 @@ def _copy_open_actions(source: AnnualPlan, sections: dict[int, PlanSection]) -> 
     for old in actions:
         if old.status == Status.DONE:
             continue
+        passed = old.due_year is not None and old.due_year <= source.year
         _saved(
             Action(
                 section=sections[old.section_id],
@@ -136,9 +142,10 @@ def _copy_open_actions(source: AnnualPlan, sections: dict[int, PlanSection]) -> 
                 owner=old.owner,
                 goal=old.goal,
                 programme_line=old.programme_line,
-                due_year=old.due_year,
-                due_quarter=old.due_quarter,
-                due_note=old.due_note,
+                due_year=None if passed else old.due_year,
+                due_quarter=None if passed else old.due_quarter,
+                due_note="" if passed else old.due_note,
+                continues=old,
             )
         )
 

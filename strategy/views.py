@@ -81,6 +81,11 @@ def action_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     section = next(s for s in sections if s.pk == action.section_id)
     district = _district_label(action)
+    # Queries (carried-over actions only): the action continued, with its plan; its latest update.
+    previous = None
+    if action.continues_id:
+        earlier = Action.objects.select_related("section__plan").get(pk=action.continues_id)
+        previous = {"action": earlier, "latest": earlier.latest_update}
     return render(
         request,
         "strategy/action.html",
@@ -92,6 +97,7 @@ def action_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "latest": action.latest_update,
             "form": form,
             "can_post": can_post,
+            "previous": previous,
         },
     )
 

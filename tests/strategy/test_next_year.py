@@ -19,6 +19,7 @@ from budget.models import CostCategory, CostLine, CostSplit, FundingSource, Prog
 from budget.plan_copy import indexed_parts
 from core.roles import COORDINATOR, STEERING_GROUP
 from districts.models import BaselineNorm, Development, DistrictFocusTheme, DistrictPlan
+from reports.dashboards import build_dashboard
 from strategy.models import Action, AnnualPlan, PlanSection, ProgrammeLine, ProgressUpdate, Status
 from strategy.plan_copy import create_next_year_plan
 from tests.conftest import admin_url
@@ -208,7 +209,7 @@ def test_phenomena_are_copied_under_the_new_sections(plan_2025: AnnualPlan, plan
     assert not plan_2025.phenomena.exclude(section__plan=plan_2025).exclude(section=None).exists()
 
 
-def test_only_open_actions_are_copied_with_their_due_moment(
+def test_only_open_actions_are_copied_each_linked_to_the_action_it_continues(
     plan_2025: AnnualPlan, plan_2024: AnnualPlan, actions: dict[str, Action]
 ) -> None:
     new_actions = Action.objects.filter(section__plan=plan_2025)
@@ -218,14 +219,58 @@ def test_only_open_actions_are_copied_with_their_due_moment(
     assert actions["under_way"].title in titles
     assert not new_actions.filter(title=actions["done"].title, section__slug=actions["done"].section.slug).exists()
 
+    # Every copy points at the 2024 action it carries on.
+    assert not new_actions.filter(continues=None).exists()
+    under_way = new_actions.get(continues=actions["under_way"])
+    assert (under_way.title, under_way.section.slug) == (actions["under_way"].title, actions["under_way"].section.slug)
+
+    # A due moment in 2024 has passed when the 2025 plan runs: cleared and marked "te herzien".
     governance = new_actions.get(title="Governance verder implementeren")
+    assert governance.continues.due_year == 2024
     assert (governance.section.slug, governance.due_year, governance.due_note) == (
         "sturing-en-verantwoording",
-        2024,
-        "in 2024",
+        None,
+        "",
     )
+    assert governance.due_to_review
     # The new year starts without progress: the updates stay with 2024.
     assert not ProgressUpdate.objects.filter(action__section__plan=plan_2025).exists()
+
+
+def test_a_due_moment_after_the_old_year_is_kept(plan_2024: AnnualPlan, bureau_admin: Any) -> None:
+    later = Action.objects.filter(section__plan=plan_2024).order_by("pk")[5]
+    Action.objects.filter(pk=later.pk).update(due_year=2025, due_quarter=2, due_note="voor de zomer van 2025")
+
+    plan = create_next_year_plan(plan=plan_2024, user=bureau_admin)
+
+    copy = Action.objects.get(section__plan=plan, continues=later)
+    assert (copy.due_year, copy.due_quarter, copy.due_note, copy.due_to_review) == (
+        2025,
+        2,
+        "voor de zomer van 2025",
+        False,
+    )
+
+
+def test_the_copy_shows_where_it_came_from_and_the_dashboard_counts_it_apart(
+    plan_2025: AnnualPlan, actions: dict[str, Action], client: Client, django_user_model: Any
+) -> None:
+    client.force_login(django_user_model.objects.create_user(username="lezer"))
+    copy = Action.objects.get(continues=actions["under_way"])
+
+    page = client.get(reverse("strategy:action", args=[copy.pk])).content.decode()
+
+    assert "Voortgezet uit" in page
+    assert f'<a href="{reverse("strategy:action", args=[actions["under_way"].pk])}">jaarplan 2024</a>' in page
+    assert "laatste stand: op koers, 30&nbsp;%" in page
+
+    dashboard = build_dashboard(datetime.date(2025, 5, 1))
+    assert dashboard is not None and dashboard.year == 2025
+    review = {row.title for row in dashboard.to_review}
+    assert "Governance verder implementeren" in review
+    # Carried-over actions whose old moment passed are "te herzien", never overdue in the new plan.
+    assert not review & {row.title for row in dashboard.overdue}
+    assert all(Action.objects.get(pk=row.pk).continues_id for row in dashboard.to_review)
 
 
 def test_an_explicit_indexation_is_used(plan_2024: AnnualPlan, bureau_admin: Any) -> None:
