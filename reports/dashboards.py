@@ -55,15 +55,18 @@ from .progress import (
 # --- helpers ------------------------------------------------------------------------------
 
 
-def current_plan(reference: datetime.date | None = None) -> AnnualPlan | None:
-    """The running plan (AnnualPlan.objects.running), with its strategy (one query)."""
-    return AnnualPlan.objects.select_related("strategy").running(reference)
+def current_plan(reference: datetime.date | None = None, year: int | None = None) -> AnnualPlan | None:
+    """The plan of `year`, or the running plan (AnnualPlan.objects.running), with its strategy (one query)."""
+    plans = AnnualPlan.objects.select_related("strategy")
+    if year is not None:
+        return plans.filter(year=year).first()
+    return plans.running(reference)
 
 
-def _current_plan_or_404(reference: datetime.date | None = None) -> AnnualPlan:
-    plan = current_plan(reference)
+def _current_plan_or_404(reference: datetime.date | None = None, year: int | None = None) -> AnnualPlan:
+    plan = current_plan(reference, year)
     if plan is None:
-        raise Http404("Er is nog geen jaarplan.")
+        raise Http404(f"Er is geen jaarplan {year}." if year is not None else "Er is nog geen jaarplan.")
     return plan
 
 
@@ -196,13 +199,16 @@ def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.da
     )
 
 
-def build_dashboard(reference: datetime.date | None = None) -> Dashboard | None:
+def build_dashboard(reference: datetime.date | None = None, year: int | None = None) -> Dashboard | None:
     """The dashboard of the current plan, or None when there is no plan yet.
 
     5 queries for the progress, plus the 5 of budget.checks.load_budget for the budget checks.
     """
     reference = reference or clock.today()
-    plan = current_plan(reference)
+    if year is not None:
+        plan: AnnualPlan | None = _current_plan_or_404(reference, year)
+    else:
+        plan = current_plan(reference)
     if plan is None:
         return None
     dashboard = _dashboard(plan, reference=reference, as_of=None)
@@ -354,10 +360,10 @@ def _district_pages(
     return pages
 
 
-def build_district_page(slug: str, reference: datetime.date | None = None) -> DistrictPage:
+def build_district_page(slug: str, reference: datetime.date | None = None, year: int | None = None) -> DistrictPage:
     """One district in the current plan (11 queries; 404 for an unknown district)."""
     reference = reference or clock.today()
-    plan = _current_plan_or_404(reference)
+    plan = _current_plan_or_404(reference, year)
     # Query: the district plan with its district.
     district_plan = (
         DistrictPlan.objects.filter(plan=plan, district__slug=slug).select_related("district", "plan").first()
@@ -367,17 +373,17 @@ def build_district_page(slug: str, reference: datetime.date | None = None) -> Di
     return _district_pages([district_plan], reference=reference, as_of=None)[0]
 
 
-def build_district_index() -> tuple[AnnualPlan, list[DistrictLink]]:
+def build_district_index(year: int | None = None) -> tuple[AnnualPlan, list[DistrictLink]]:
     """The districts of the current plan, in their order (2 queries)."""
-    plan = _current_plan_or_404()
+    plan = _current_plan_or_404(year=year)
     # Query: the district plans with their district.
     district_plans = DistrictPlan.objects.filter(plan=plan).select_related("district")
     return plan, [DistrictLink(dp.district.name, dp.district.slug, dp.ambition) for dp in district_plans]
 
 
-def build_theme_overview() -> ThemeOverview:
+def build_theme_overview(year: int | None = None) -> ThemeOverview:
     """Focus themes against districts, with each district's own label (4 queries)."""
-    plan, districts = build_district_index()
+    plan, districts = build_district_index(year)
     # Query: every focus theme, also those no district picked this year.
     themes = list(FocusTheme.objects.order_by("name"))
     # Query: the themes the district plans chose, with the district's own label.
