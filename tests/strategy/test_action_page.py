@@ -202,3 +202,35 @@ def test_query_count_does_not_grow_with_the_history(
     with django_assert_num_queries(8):
         response = client.get(url(action))
     assert response.content.decode().count('<li class="update">') == 10
+
+
+@pytest.mark.parametrize(
+    ("role", "district", "sees_edit_link"),
+    [
+        (BUREAU, None, True),
+        (COORDINATOR, "twente", True),
+        (COORDINATOR, "ijsselland", False),
+        (STEERING_GROUP, None, False),
+        (None, None, False),
+    ],
+)
+def test_the_edit_link_is_shown_to_those_who_may_edit(
+    action: Action, django_user_model: Any, role: str | None, district: str | None, sees_edit_link: bool
+) -> None:
+    client, _ = client_for(django_user_model, role, district)
+    page = client.get(url(action)).content.decode()
+    link = f'<a href="/admin/strategy/action/{action.pk}/change/">Actie bewerken in het beheer</a>'
+    assert (link in page) is sees_edit_link
+    # Where the link leads, the same user may indeed change the action (or is refused there too).
+    response = client.get(f"/admin/strategy/action/{action.pk}/change/")
+    assert response.status_code == 200
+    assert ('name="_save"' in response.content.decode()) is sees_edit_link
+
+
+def test_the_breadcrumbs_lead_back_to_the_dashboard_and_the_plan(action: Action, django_user_model: Any) -> None:
+    client, _ = client_for(django_user_model, COORDINATOR, "twente")
+    page = client.get(url(action)).content.decode()
+    crumbs = page.split('<nav class="crumbs" aria-label="Kruimelpad">')[1].split("</nav>")[0]
+    assert '<a href="/">Dashboard</a>' in crumbs
+    assert '<a href="/jaarplan/2024/">Jaarplan 2024</a>' in crumbs
+    assert '<a href="/mijn-acties/">Mijn acties</a>' in crumbs
