@@ -458,6 +458,7 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(PolicyModelAdmin):
     form = ProgressUpdateForm
+    fields = ("action", "date", "status", "percentage", "narrative", "author", "created_at")
     list_display = ("action", "date", "status", "percentage", "author")
     list_select_related = ("action", "author")
     list_filter = ("status", "action__section__plan", "date")

@@ -49,12 +49,14 @@ class ProgressUpdateForm(forms.ModelForm):
             if not self.initial.get("date"):
                 self.initial["date"] = today
             self.fields["date"].widget.attrs["max"] = today.isoformat()
-        # The model field has choices, so its form field is a (Typed)ChoiceField.
-        status = cast(forms.ChoiceField, self.fields["status"])
-        # A status is a choice to make, not a default to overlook.
-        status.choices = [("", _("– kies een status –")), *Status.choices]
-        percentage = self.fields["percentage"]
-        percentage.widget.attrs.update({"min": 0, "max": 100, "step": 1, "inputmode": "numeric"})
+        # (The admin shows a read-only user a form without fields.)
+        if "status" in self.fields:
+            # The model field has choices, so its form field is a (Typed)ChoiceField.
+            status = cast(forms.ChoiceField, self.fields["status"])
+            # A status is a choice to make, not a default to overlook.
+            status.choices = [("", _("– kies een status –")), *Status.choices]
+        if "percentage" in self.fields:
+            self.fields["percentage"].widget.attrs.update({"min": 0, "max": 100, "step": 1, "inputmode": "numeric"})
 
     def clean_percentage(self) -> int | None:
         # The model validators would also refuse these, but with two generic messages.

@@ -91,16 +91,6 @@ HISTORY_MODELS = [
     if model.__name__.startswith("Historical")
 ]
 
-# A real bug, found by this matrix: core/permissions.py `can_report_progress` still imports
-# `from .models import ProgressUpdate` (left from strategy/permissions.py before the move to core/),
-# so every logged-in request to an action page, and every posted update on "Mijn acties", is a 500.
-PROGRESS_VIEWS_BROKEN = pytest.mark.xfail(
-    strict=True,
-    reason="core.permissions.can_report_progress imports core.models (ModuleNotFoundError): "
-    "/acties/<pk>/ and POST /mijn-acties/ answer 500",
-)
-
-
 # The admin: every change view ------------------------------------------------------------------
 #
 # Per role the status of (GET the change page, POST the change form, POST the delete confirmation).
@@ -398,8 +388,8 @@ def to_login(response: HttpResponse) -> bool:
     return response.status_code == 302 and response["Location"].startswith(("/inloggen/", "/admin/login/"))
 
 
-def cases(table: dict[Any, tuple[Any, ...]], *, state: str | None = None, broken: tuple[str, ...] = ()) -> list[Any]:
-    """One test case per cell of a table: ([state,] *key, role, expected); a broken role's cells xfail."""
+def cases(table: dict[Any, tuple[Any, ...]], *, state: str | None = None) -> list[Any]:
+    """One test case per cell of a table: ([state,] *key, role, expected)."""
     params = []
     for key, row in table.items():
         head = (*([state] if state else []), *(key if isinstance(key, tuple) else (key,)))
@@ -409,15 +399,14 @@ def cases(table: dict[Any, tuple[Any, ...]], *, state: str | None = None, broken
                     *head,
                     role,
                     expected,
-                    marks=[PROGRESS_VIEWS_BROKEN] if role in broken else [],
                     id="-".join((*head, role)),
                 )
             )
     return params
 
 
-def in_both_states(table: dict[Any, tuple[Any, ...]], *, broken: tuple[str, ...] = ()) -> list[Any]:
-    return cases(table, state=CONCEPT, broken=broken) + cases(table, state=ADOPTED, broken=broken)
+def in_both_states(table: dict[Any, tuple[Any, ...]]) -> list[Any]:
+    return cases(table, state=CONCEPT) + cases(table, state=ADOPTED)
 
 
 # Tests -------------------------------------------------------------------------------------------
@@ -536,7 +525,7 @@ def test_app_pages(world: World, url: str, role: str, expected: int) -> None:
 
 @pytest.mark.parametrize(
     ("state", "name", "role", "expected"),
-    in_both_states(ACTION_PAGE_POST, broken=("other", "own", "bureau", "stuurgroep")),
+    in_both_states(ACTION_PAGE_POST),
 )
 def test_action_page(world: World, state: str, name: str, role: str, expected: int) -> None:
     """Everyone reads an action; its progress is posted by the bureau and its own district's coordinator."""
@@ -562,9 +551,7 @@ def test_action_page(world: World, state: str, name: str, role: str, expected: i
         assert snapshot() == before
 
 
-@pytest.mark.parametrize(
-    ("state", "name", "role", "expected"), in_both_states(MY_ACTIONS_POST, broken=("other", "own", "bureau"))
-)
+@pytest.mark.parametrize(("state", "name", "role", "expected"), in_both_states(MY_ACTIONS_POST))
 def test_quick_update_on_my_actions(world: World, state: str, name: str, role: str, expected: int) -> None:
     action = world.cases[name].change
     set_state(state)
