@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -64,6 +65,9 @@ class CostGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} – {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("budget:overview", args=[self.plan.year])
 
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.plan.natural_key(), self.category, self.title)
@@ -142,6 +146,9 @@ class CostLine(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("budget:overview", args=[self.plan.year])
 
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.plan.natural_key(), self.category, self.label)
@@ -226,6 +233,9 @@ class CostSplit(models.Model):
     def __str__(self) -> str:
         return f"{self.cost_line} → lijn {self.programme_line.number}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("budget:overview", args=[self.cost_line.plan.year])
+
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.cost_line.natural_key(), self.programme_line.number)
 
@@ -289,6 +299,9 @@ class FundingSource(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def get_absolute_url(self) -> str:
+        return reverse("budget:overview", args=[self.plan.year])
+
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.plan.natural_key(), self.label)
 
@@ -345,6 +358,9 @@ class ProgrammeAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"Lijn {self.programme_line.number} {self.display_label} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("budget:overview", args=[self.plan.year])
 
     @property
     def display_label(self) -> str:
@@ -417,3 +433,6 @@ class Spending(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cost_line} – Q{self.quarter} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("budget:overview", args=[self.cost_line.plan.year])

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -49,6 +50,9 @@ class District(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("reports:district", args=[self.slug])
+
     def natural_key(self) -> tuple[str]:
         return (self.name,)
 
@@ -85,6 +89,9 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return self.district.get_absolute_url()
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)
@@ -164,6 +171,9 @@ class DistrictPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district} {self.plan.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:district_in_year", args=[self.plan.year, self.district.slug])
 
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.plan.natural_key(), *self.district.natural_key())
@@ -248,6 +258,9 @@ class DistrictFocusTheme(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    def get_absolute_url(self) -> str:
+        return self.district_plan.get_absolute_url()
+
     @property
     def display_name(self) -> str:
         return self.label or self.theme.name
@@ -303,6 +316,9 @@ class Development(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return self.district_plan.get_absolute_url()
+
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.district_plan.natural_key(), self.order)
 
@@ -349,6 +365,9 @@ class BaselineNorm(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return self.district_plan.get_absolute_url()
+
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.district_plan.natural_key(), self.order)
 
@@ -391,6 +410,9 @@ class BaselineAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality} – {self.norm}: {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return self.norm.district_plan.get_absolute_url()
 
     def clean(self) -> None:
         if (
@@ -440,6 +462,9 @@ class ResilienceScan(models.Model):
 
     def __str__(self) -> str:
         return f"Weerbaarheidsscan {self.municipality} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return self.municipality.district.get_absolute_url()
 
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.municipality.natural_key(), self.year)
@@ -497,6 +522,9 @@ class CommonThreadsReport(models.Model):
 
     def __str__(self) -> str:
         return f"Rode-dradenbeeld {self.district} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return self.district.get_absolute_url()
 
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.district.natural_key(), self.year)

@@ -132,7 +132,7 @@ def build_plan_report(year: int) -> PlanReport:
         node = Section(
             number=s.number,
             title=s.title,
-            anchor=f"h-{s.slug}",
+            anchor=s.anchor,
             depth=s.depth,
             body=Markdown(s.body),
             goal=s.goal.title if s.goal else "",

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -218,6 +219,9 @@ class AnnualPlan(models.Model):
     def __str__(self) -> str:
         return self.title or f"Jaarplan {self.year}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("reports:plan_report", args=[self.year])
+
     def natural_key(self) -> tuple[int]:
         return (self.year,)
 
@@ -379,6 +383,14 @@ class PlanSection(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return f"{self.plan.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self) -> str:
+        """The id of the section's heading in the report."""
+        return f"h-{self.slug}"
+
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.plan.natural_key(), self.slug)
 
@@ -523,6 +535,9 @@ class Action(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("strategy:action", args=[self.pk])
+
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.section.natural_key(), self.order)
 
@@ -613,6 +628,9 @@ class ProgressUpdate(models.Model):
     def __str__(self) -> str:
         return f"{self.action} – {self.get_status_display()} ({self.date:%d-%m-%Y})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("strategy:action", args=[self.action_id])
+
 
 class PhenomenonManager(models.Manager["Phenomenon"]):
     def get_by_natural_key(self, year: int, name: str) -> Phenomenon:
@@ -665,6 +683,9 @@ class Phenomenon(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return self.section.get_absolute_url() if self.section is not None else self.plan.get_absolute_url()
 
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.plan.natural_key(), self.name)
