@@ -9,7 +9,7 @@ class BudgetConfig(AppConfig):
     verbose_name = "Begroting"
 
     def ready(self) -> None:
-        from core import permissions
+        from core import history, permissions
 
         from .models import CostGroup, CostLine, CostSplit, FundingSource, ProgrammeAllocation, Spending
 
@@ -20,8 +20,19 @@ class BudgetConfig(AppConfig):
         permissions.register(CostSplit, plan_path="cost_line__plan")
         permissions.register(Spending, plan_path="cost_line__plan", open_after_adoption=True)
 
+        # Euros read as 7.843.124 on the history pages and in stale-edit messages.
+        history.register_amounts(CostLine, "amount")
+        history.register_amounts(CostSplit, "amount")
+        history.register_amounts(FundingSource, "amount")
+        history.register_amounts(ProgrammeAllocation, "amount_thousands")
+        history.register_amounts(Spending, "amount")
+
+        from strategy.adoption_checks import register_adoption_check
         from strategy.plan_copy import register_copy_hook
 
+        from .checks import check_budget
         from .plan_copy import copy_budget
 
         register_copy_hook("budget", copy_budget)
+        # A plan whose budget does not add up is adopted only on purpose, with a reason.
+        register_adoption_check("budget", "Begroting", check_budget)

@@ -1,19 +1,11 @@
-"""Amounts the Dutch way: 1.378.037, -12.500, "-" for zero and "pm" for not yet known."""
+"""Amounts the Dutch way: 1.378.037, -12.500, "-" for zero and "pm" for not yet known.
+
+The formatter itself lives in core.formatting, so pages outside the budget (the adoption checks,
+the history pages) show amounts exactly as the budget does.
+"""
 
 from __future__ import annotations
 
+from core.formatting import format_amount, format_difference
 
-def format_amount(value: int | None) -> str:
-    if value is None:
-        return "pm"
-    if value == 0:
-        return "-"
-    return f"{value:,}".replace(",", ".")
-
-
-def format_difference(value: int) -> str:
-    """A check's outcome in words: "klopt", or "verschil -12.500" / "verschil +10.000"."""
-    if value == 0:
-        return "klopt"
-    sign = "+" if value > 0 else ""
-    return f"verschil {sign}{format_amount(value)}"
+__all__ = ["format_amount", "format_difference"]

@@ -190,6 +190,10 @@ class PolicyModelAdmin(VersionedAdminMixin, PolicyChoicesMixin, SimpleHistoryAdm
     object_history_list_template = "admin/history/object_history_list.html"
     object_history_form_template = "admin/history/object_history_form.html"
 
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        # Old → new in Dutch: choice labels, "25 januari 2024", 7.843.124, "leeg".
+        return history.DutchRecordContextHelper(self.model, historical_record)
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return permissions.can_view(request.user)
 

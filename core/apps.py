@@ -9,3 +9,11 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "core"
     verbose_name = "Basis"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from .history import record_loaded_object
+
+        # The one way to reach an object that loaddata writes: raw saves bypass save() and simple-history.
+        post_save.connect(record_loaded_object, dispatch_uid="core.history.record_loaded_object")

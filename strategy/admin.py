@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from typing import Any
 
@@ -15,11 +14,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core import permissions
+from core import clock, permissions
 from core.admin_policy import PolicyModelAdmin, PolicyTabularInline
 from core.imports import PolicyImportExportMixin
 
 from . import services
+from .adoption_checks import failing_checks
 from .forms import ProgressUpdateForm
 from .models import (
     Action,
@@ -114,18 +114,68 @@ class ProgrammeLineAdmin(PolicyModelAdmin):
 # Annual plan and its sections -------------------------------------------------------------------
 
 
-class AdoptForm(forms.Form):
+class StatusForm(forms.Form):
+    """The form of a status change ("Vaststellen", "Heropenen") of one plan."""
+
+    def __init__(self, *args: Any, plan: AnnualPlan, **kwargs: Any) -> None:
+        self.plan = plan
+        super().__init__(*args, **kwargs)
+
+    def run(self, user: Any) -> AnnualPlan:
+        raise NotImplementedError
+
+
+class AdoptForm(StatusForm):
+    """The adoption date (today by default); a confirmation and a reason when a check does not add up."""
+
     adopted_on = forms.DateField(
-        label=_("Vastgesteld op"), initial=datetime.date.today, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Vastgesteld op"),
+        # ISO, the only value an <input type="date"> accepts; the browser shows it the Dutch way.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Vul de datum van vaststelling in.")},
     )
+    accept_failing_checks = forms.BooleanField(
+        label=_("Toch vaststellen, ook al kloppen deze controles niet"), required=False
+    )
+    reason = forms.CharField(label=_("Reden"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, plan: AnnualPlan, **kwargs: Any) -> None:
+        super().__init__(*args, plan=plan, **kwargs)
+        self.fields["adopted_on"].initial = clock.today()
+        self.failing = failing_checks(plan)
+        if not self.failing:
+            # All green: the date is all there is to fill in.
+            del self.fields["accept_failing_checks"]
+            del self.fields["reason"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.failing:
+            if not data.get("accept_failing_checks"):
+                self.add_error("accept_failing_checks", services.CONFIRMATION_REQUIRED)
+            elif not (data.get("reason") or "").strip():
+                self.add_error("reason", services.REASON_REQUIRED)
+        return data
+
+    def run(self, user: Any) -> AnnualPlan:
+        return services.adopt_plan(
+            plan=self.plan,
+            user=user,
+            adopted_on=self.cleaned_data["adopted_on"],
+            accept_failing_checks=bool(self.cleaned_data.get("accept_failing_checks")),
+            reason=self.cleaned_data.get("reason", ""),
+        )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(StatusForm):
     reason = forms.CharField(
         label=_("Reden"),
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Geef aan waarom het jaarplan wordt heropend.")},
     )
+
+    def run(self, user: Any) -> AnnualPlan:
+        return services.reopen_plan(plan=self.plan, user=user, reason=self.cleaned_data["reason"])
 
 
 class NextYearForm(forms.Form):
@@ -230,21 +280,26 @@ class AnnualPlanAdmin(PolicyModelAdmin):
         return super().change_view(request, object_id, form_url, extra)
 
     def _status_view(
-        self, request: HttpRequest, pk: int, *, allowed: Any, form_class: Any, title: str, run: Any
+        self, request: HttpRequest, pk: int, *, allowed: Any, form_class: type[StatusForm], title: str
     ) -> Any:
         from django.contrib import messages
-        from django.core.exceptions import PermissionDenied
+        from django.core.exceptions import PermissionDenied, ValidationError
         from django.shortcuts import get_object_or_404, redirect
         from django.template.response import TemplateResponse
 
         plan = get_object_or_404(AnnualPlan, pk=pk)
         if not allowed(request.user, plan):
             raise PermissionDenied
-        form = form_class(request.POST or None)
+        form = form_class(request.POST or None, plan=plan)
         if request.method == "POST" and form.is_valid():
-            run(plan, form.cleaned_data)
-            messages.success(request, _("%(plan)s: %(title)s gelukt.") % {"plan": plan, "title": title.lower()})
-            return redirect("admin:strategy_annualplan_change", plan.pk)
+            try:
+                form.run(request.user)
+            except ValidationError as error:
+                # Refused after the form's own checks (a check turned red in between): say why.
+                form.add_error(None, ValidationError(error.messages))
+            else:
+                messages.success(request, _("%(plan)s: %(title)s gelukt.") % {"plan": plan, "title": title.lower()})
+                return redirect("admin:strategy_annualplan_change", plan.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -256,22 +311,12 @@ class AnnualPlanAdmin(PolicyModelAdmin):
 
     def adopt_view(self, request: HttpRequest, pk: int) -> Any:
         return self._status_view(
-            request,
-            pk,
-            allowed=permissions.can_adopt,
-            form_class=AdoptForm,
-            title=str(_("Vaststellen")),
-            run=lambda plan, data: services.adopt_plan(plan=plan, user=request.user, adopted_on=data["adopted_on"]),
+            request, pk, allowed=permissions.can_adopt, form_class=AdoptForm, title=str(_("Vaststellen"))
         )
 
     def reopen_view(self, request: HttpRequest, pk: int) -> Any:
         return self._status_view(
-            request,
-            pk,
-            allowed=permissions.can_reopen,
-            form_class=ReopenForm,
-            title=str(_("Heropenen")),
-            run=lambda plan, data: services.reopen_plan(plan=plan, user=request.user, reason=data["reason"]),
+            request, pk, allowed=permissions.can_reopen, form_class=ReopenForm, title=str(_("Heropenen"))
         )
 
     def has_next_year_permission(self, request: HttpRequest) -> bool:

@@ -153,6 +153,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# A reason in the history (reopening, adopting despite failing checks) is as long as it needs to be;
+# simple-history's default column takes 100 characters, which PostgreSQL enforces.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 STATIC_URL = "static/"
 STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"  # None in the test settings
 STATICFILES_DIRS = [BASE_DIR / "static"]

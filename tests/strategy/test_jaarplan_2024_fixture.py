@@ -107,7 +107,8 @@ def test_reinforcement_table_totals(plan: AnnualPlan) -> None:
 
 
 def test_every_loaded_object_is_valid(plan: AnnualPlan) -> None:
-    for model in PLAN_MODELS:
+    # The plan's own objects; their historical records (no user when loaded) are simple-history's.
+    for model in [m for m in PLAN_MODELS if not m.__name__.startswith("Historical")]:
         for obj in model.objects.all():
             obj.full_clean()
 

@@ -69,7 +69,7 @@ def test_second_save_of_a_stale_cost_line_is_refused(bureau_client, second_clien
     response = second_client.post(url, {**theirs, "amount": "3000"})
 
     assert response.status_code == 200
-    assert "Bedrag (€): “3000” → “2000”" in errors_of(response)
+    assert "Bedrag (€): “3.000” → “2.000”" in errors_of(response)
     assert CostLine.objects.get(pk=line.pk).amount == 2000
 
 

@@ -1,0 +1,31 @@
+"""Numbers and amounts the Dutch way: 7.843.124, -12.500, 2,50; "-" for a zero amount, "pm" for an unknown one.
+
+One formatter for every page: the budget, the comparison of two plans, the adoption checks and
+the history pages all show amounts through these functions.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def format_number(value: int | Decimal) -> str:
+    """Dots between thousands, a comma before decimals: 7843124 -> "7.843.124", Decimal("2.50") -> "2,50"."""
+    return f"{value:,}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def format_amount(value: int | None) -> str:
+    """Whole euros on a budget: 1.378.037, -12.500, "-" for zero and "pm" for not yet known."""
+    if value is None:
+        return "pm"
+    if value == 0:
+        return "-"
+    return format_number(value)
+
+
+def format_difference(value: int) -> str:
+    """A check's outcome in words: "klopt", or "verschil -12.500" / "verschil +10.000"."""
+    if value == 0:
+        return "klopt"
+    sign = "+" if value > 0 else ""
+    return f"verschil {sign}{format_amount(value)}"
