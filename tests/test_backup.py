@@ -12,10 +12,10 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import models
-from strategy.management.commands.export_plan import plan_querysets
 
 from budget.models import CostLine, Spending
 from districts.models import BaselineAssessment, BaselineNorm
+from reports.management.commands.export_plan import plan_querysets
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
 
 pytestmark = pytest.mark.django_db
