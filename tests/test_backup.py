@@ -59,9 +59,8 @@ def snapshot() -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def plan_with_history(django_user_model: Any) -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    plan = AnnualPlan.objects.get(year=2024)
+def plan_with_history(plan_2024: AnnualPlan, django_user_model: Any) -> AnnualPlan:
+    plan = plan_2024
     author = django_user_model.objects.create_user(username="coordinator-twente")
     for n, action in enumerate(Action.objects.filter(section__plan=plan).order_by("pk")[:5]):
         ProgressUpdate.objects.create(

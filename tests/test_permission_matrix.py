@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.db.models import Model
 from django.test import Client
 
@@ -27,7 +26,7 @@ from tests.budget.factories import (
     ProgrammeAllocationFactory,
     SpendingFactory,
 )
-from tests.conftest import admin_post_data, admin_url
+from tests.conftest import admin_post_data, admin_url, role_user
 from tests.districts.factories import (
     BaselineAssessmentFactory,
     BaselineNormFactory,
@@ -114,14 +113,9 @@ def build_world() -> dict[str, Any]:
 
 
 def make_user(django_user_model: Any, role: str, world: dict[str, Any]) -> Any:
-    user = django_user_model.objects.create_user(username=role, password="x", is_staff=True)
     group = {"bureau": BUREAU, "stuurgroep": STEERING_GROUP}.get(role, COORDINATOR)
-    user.groups.add(Group.objects.get(name=group))
-    if role == "coordinator_twente":
-        world["twente"].coordinators.add(user)
-    if role == "coordinator_ijsselland":
-        world["ijsselland"].coordinators.add(user)
-    return user
+    district = {"coordinator_twente": world["twente"], "coordinator_ijsselland": world["ijsselland"]}.get(role)
+    return role_user(role, group, districts=[district] if district else [], password="x")
 
 
 def expected(role: str, model: type[Model]) -> str:
