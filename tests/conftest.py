@@ -1,19 +1,156 @@
-"""Shared fixtures: a logged-in bureau superuser, and helpers to post through the real admin forms."""
+"""Shared fixtures: the Jaarplan 2024, users in a role, a logged-in bureau superuser, and helpers to
+post through the real admin forms."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
 from django import forms
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.models import Model
 from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+# The Jaarplan 2024 ---------------------------------------------------------------------------------
+#
+# Loading the published plan takes seconds, so a module loads it once (`plan_2024`): inside a
+# transaction that stays open for the module and is rolled back at its end. Each test's own
+# transaction (pytest-django's `db`) is then a savepoint in it, so whatever a test changes is gone
+# for the next test, and no test sees the plan without asking for it: within a module, the tests
+# that do not ask for it run first (see `pytest_collection_modifyitems`).
+#
+# Transactional tests (`transaction=True`, the live server) commit and flush the database, and
+# PDFs are never rendered inside a transaction: those tests load their own copy with
+# `fresh_plan_2024`.
+
+
+def load_plan_2024() -> None:
+    """Load the Jaarplan 2024 as published (fixtures/jaarplan_2024.json): the one loader of the tests."""
+    call_command("loaddata", "jaarplan_2024", verbosity=0)
+
+
+MODULE_PLAN = "_plan_2024_for_the_module"
+
+
+class _ModulePlan:
+    """Whether a module's plan transaction is open, so a test that did not ask for the plan can be stopped."""
+
+    open_in: str | None = None
+
+
+@pytest.fixture(scope="module")
+def _plan_2024_for_the_module(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any
+) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            load_plan_2024()
+        except BaseException as error:
+            outer.__exit__(type(error), error, error.__traceback__)
+            raise
+    _ModulePlan.open_in = request.node.nodeid
+    yield
+    _ModulePlan.open_in = None
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def plan_2024(_plan_2024_for_the_module: None, db: None) -> Any:
+    """The Jaarplan 2024, loaded once for the module; what a test changes is rolled back after it."""
+    from strategy.models import AnnualPlan
+
+    return AnnualPlan.objects.get(year=2024)
+
+
+@pytest.fixture
+def fresh_plan_2024() -> Any:
+    """The Jaarplan 2024 loaded for this test alone, in the test's own database mode.
+
+    For transactional tests, whose data must be committed: the live server reads it over its own
+    connection, and PDFs are rendered outside any transaction.
+    """
+    from strategy.models import AnnualPlan
+
+    load_plan_2024()
+    return AnnualPlan.objects.get(year=2024)
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    """As pytest-django decides it: a `transaction=True` marker, or a transactional fixture."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))) or (
+        "transactional_db" in fixtures or "live_server" in fixtures
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Within each run of one module's tests (after pytest-django's ordering), the tests without the
+    plan go first: the module's plan transaction opens at its first test that asks for it and stays
+    open until the module ends."""
+    for item in items:
+        if MODULE_PLAN in getattr(item, "fixturenames", ()) and _is_transactional(item):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a transactional test cannot use the module's plan_2024; use fresh_plan_2024"
+            )
+    ordered: list[pytest.Item] = []
+    start = 0
+    while start < len(items):
+        end = start
+        while end < len(items) and items[end].path == items[start].path:
+            end += 1
+        run = items[start:end]
+        ordered += [i for i in run if MODULE_PLAN not in getattr(i, "fixturenames", ())]
+        ordered += [i for i in run if MODULE_PLAN in getattr(i, "fixturenames", ())]
+        start = end
+    items[:] = ordered
+
+
+@pytest.fixture(autouse=True)
+def _no_plan_without_asking(request: pytest.FixtureRequest) -> None:
+    if _ModulePlan.open_in and MODULE_PLAN not in request.fixturenames:
+        pytest.fail(f"the plan of {_ModulePlan.open_in} is still loaded in a test that did not ask for it")
+
+
+# Users -------------------------------------------------------------------------------------------
+
+
+def role_user(username: str, role: str | None = None, *, districts: Iterable[Any] = (), **fields: Any) -> Any:
+    """A user in one role (core.roles BUREAU, STEERING_GROUP, COORDINATOR, or none), coordinator of
+    `districts` (District objects or slugs).
+
+    Staff unless `is_staff=False` is given; other `fields` (password, first_name...) go to create_user.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from districts.models import District
+
+    fields.setdefault("is_staff", True)
+    user = get_user_model().objects.create_user(username=username, **fields)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    for district in districts:
+        (district if isinstance(district, District) else District.objects.get(slug=district)).coordinators.add(user)
+    return user
+
+
+def logged_in(user: Any) -> Client:
+    """A browser session of `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

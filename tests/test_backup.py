@@ -12,10 +12,10 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import models
-from reports.management.commands.export_plan import plan_querysets
 
 from budget.models import CostLine, Spending
 from districts.models import BaselineAssessment, BaselineNorm
+from reports.management.commands.export_plan import plan_querysets
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
 
 pytestmark = pytest.mark.django_db
@@ -59,9 +59,8 @@ def snapshot() -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def plan_with_history(django_user_model: Any) -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    plan = AnnualPlan.objects.get(year=2024)
+def plan_with_history(plan_2024: AnnualPlan, django_user_model: Any) -> AnnualPlan:
+    plan = plan_2024
     author = django_user_model.objects.create_user(username="coordinator-twente")
     for n, action in enumerate(Action.objects.filter(section__plan=plan).order_by("pk")[:5]):
         ProgressUpdate.objects.create(

@@ -1,21 +1,14 @@
-"""The Jaarplan 2024 as published, and a reader who may only look."""
+"""A reader who may only look; the Jaarplan 2024 as published is `plan_2024` of tests/conftest.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from budget.models import CostLine
 from strategy.models import AnnualPlan
-
-
-@pytest.fixture
-def plan_2024() -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    return AnnualPlan.objects.get(year=2024)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.forms.models import model_to_dict
 from django.utils.html import escape
 from pytest_django.asserts import assertContains
@@ -15,7 +14,7 @@ from budget.models import CostLine, FundingSource, Spending
 from budget.resources import CostLineResource, FundingSourceResource, SpendingResource
 from core.roles import COORDINATOR, STEERING_GROUP
 from strategy.models import AnnualPlan
-from tests.conftest import admin_url
+from tests.conftest import admin_url, role_user
 from tests.import_export_helpers import (
     confirm,
     csv_file,
@@ -224,11 +223,9 @@ def test_neutralised_text_imports_back_unchanged(bureau_client, plan_2024) -> No
 
 
 @pytest.fixture
-def user_with_role(django_user_model: Any, client: Any) -> Any:
+def user_with_role(client: Any) -> Any:
     def make(role: str) -> Any:
-        user = django_user_model.objects.create_user(username=role, is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-        client.force_login(user)
+        client.force_login(role_user(role, role))
         return client
 
     return make

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.management import call_command
 
 from core.roles import COORDINATOR
-from districts.models import BaselineAssessment, BaselineNorm, District, DistrictPlan, Municipality
+from districts.models import BaselineAssessment, BaselineNorm, DistrictPlan, Municipality
 from districts.resources import BaselineAssessmentResource, MunicipalityResource
+from tests.conftest import role_user
 from tests.import_export_helpers import confirm, csv_file, export, forged_confirm, import_errors, read_xlsx, upload
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +18,7 @@ ASSESSMENT = ["Gemeente", "Jaar", "Norm", "Datum", "Stand", "Toelichting"]
 
 
 @pytest.fixture
-def data() -> None:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
+def data(plan_2024: Any) -> None:
     # Twente's chapter of 2024 names no norms; one is enough to assess against.
     BaselineNorm.objects.create(
         district_plan=DistrictPlan.objects.get(district__name="Twente"), title="Plan van aanpak"
@@ -28,11 +26,8 @@ def data() -> None:
 
 
 @pytest.fixture
-def twente_coordinator(django_user_model: Any, client: Any, data: None) -> Any:
-    user = django_user_model.objects.create_user(username="coordinator-twente", is_staff=True)
-    user.groups.add(Group.objects.get(name=COORDINATOR))
-    District.objects.get(name="Twente").coordinators.add(user)
-    client.force_login(user)
+def twente_coordinator(client: Any, data: None) -> Any:
+    client.force_login(role_user("coordinator-twente", COORDINATOR, districts=["twente"]))
     return client
 
 

@@ -13,9 +13,9 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP, create_role_groups
+from tests.conftest import load_plan_2024, role_user
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -53,31 +53,26 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture
-def plan_2024(live_server: Any) -> None:
+def live_plan_2024(live_server: Any) -> None:
+    """The plan committed for the live server's own connection, loaded per test (the live server flushes)."""
     # The live server flushes the database after each test, roles included: make them again.
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     create_role_groups(Group)
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
+    load_plan_2024()
 
 
 @pytest.fixture
-def accounts(plan_2024: None, django_user_model: Any) -> dict[str, Any]:
-    from districts.models import District
-
-    users = {}
-    for username, group in (
-        ("bureau", BUREAU),
-        ("stuurgroep", STEERING_GROUP),
-        ("coordinator-twente", COORDINATOR),
-        ("coordinator-ijsselland", COORDINATOR),
-    ):
-        user = django_user_model.objects.create_user(username=username, password=PASSWORD, is_staff=True)
-        user.groups.add(Group.objects.get(name=group))
-        users[username] = user
-    District.objects.get(slug="twente").coordinators.add(users["coordinator-twente"])
-    District.objects.get(slug="ijsselland").coordinators.add(users["coordinator-ijsselland"])
-    return users
+def accounts(live_plan_2024: None) -> dict[str, Any]:
+    return {
+        username: role_user(username, role, districts=districts, password=PASSWORD)
+        for username, role, districts in (
+            ("bureau", BUREAU, []),
+            ("stuurgroep", STEERING_GROUP, []),
+            ("coordinator-twente", COORDINATOR, ["twente"]),
+            ("coordinator-ijsselland", COORDINATOR, ["ijsselland"]),
+        )
+    }
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def test_every_role_logs_in_and_reads_the_plan(accounts: Any, log_in: Any, live_
     expect(page.locator("table.costs tr.total")).to_contain_text("7.843.124")
 
 
-def test_anonymous_visitor_is_sent_to_the_login(live_server: Any, page: Any, plan_2024: None) -> None:
+def test_anonymous_visitor_is_sent_to_the_login(live_server: Any, page: Any, live_plan_2024: None) -> None:
     page.goto(f"{live_server.url}/jaarplan/2024/")
     expect(page).to_have_url(f"{live_server.url}/inloggen/?next=/jaarplan/2024/")
     expect(page.get_by_role("heading", name="Inloggen")).to_be_visible()

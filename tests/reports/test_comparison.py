@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -22,10 +21,9 @@ BUILDER_QUERIES = 3
 
 
 @pytest.fixture
-def plans(bureau_admin: Any) -> AnnualPlan:
+def plans(plan_2024: AnnualPlan, bureau_admin: Any) -> AnnualPlan:
     """2024 as published and 2025 copied from it (3,3 % on the costs), then edited."""
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    plan_2025 = create_next_year_plan(plan=AnnualPlan.objects.get(year=2024), user=bureau_admin)
+    plan_2025 = create_next_year_plan(plan=plan_2024, user=bureau_admin)
     return plan_2025
 
 

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from core import clock
@@ -20,12 +19,6 @@ from tests.strategy.factories import ActionFactory, AnnualPlanFactory, PlanSecti
 pytestmark = pytest.mark.django_db
 
 REFERENCE = datetime.date(2025, 5, 1)
-
-
-@pytest.fixture
-def plan_2024() -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    return AnnualPlan.objects.get(year=2024)
 
 
 @pytest.fixture

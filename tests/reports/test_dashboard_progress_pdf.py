@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from pypdf import PdfReader
 
@@ -25,9 +24,9 @@ def normalise(text: str) -> str:
 
 
 @pytest.fixture
-def plan() -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    return AnnualPlan.objects.get(year=2024)
+def plan(fresh_plan_2024: AnnualPlan) -> AnnualPlan:
+    """Loaded per test: the PDF tests commit it (rendering runs outside any transaction)."""
+    return fresh_plan_2024
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.test import Client
 
 from core import clock
@@ -16,6 +14,7 @@ from core.roles import COORDINATOR, STEERING_GROUP
 from districts.models import BaselineAssessment, BaselineNorm, District, DistrictPlan, Municipality
 from reports.dashboards import build_district_page, build_theme_overview
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
+from tests.conftest import role_user
 from tests.districts.factories import BaselineAssessmentFactory, BaselineNormFactory
 from tests.strategy.factories import ProgressUpdateFactory
 
@@ -30,9 +29,8 @@ REFERENCE = datetime.date(2024, 7, 1)
 
 
 @pytest.fixture
-def plan() -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    return AnnualPlan.objects.get(year=2024)
+def plan(plan_2024: AnnualPlan) -> AnnualPlan:
+    return plan_2024
 
 
 @pytest.fixture(autouse=True)
@@ -131,11 +129,8 @@ def test_matrix_html_has_colour_symbol_word_and_date(
 def test_coordinator_and_steering_group_see_the_same_numbers(
     twente: dict[str, Any], client: Client, django_user_model: Any
 ) -> None:
-    coordinator = django_user_model.objects.create_user(username="coordinator-twente", is_staff=True)
-    coordinator.groups.add(Group.objects.get_or_create(name=COORDINATOR)[0])
-    District.objects.get(slug="twente").coordinators.add(coordinator)
-    steering = django_user_model.objects.create_user(username="stuurgroep", is_staff=True)
-    steering.groups.add(Group.objects.get_or_create(name=STEERING_GROUP)[0])
+    coordinator = role_user("coordinator-twente", COORDINATOR, districts=["twente"])
+    steering = role_user("stuurgroep", STEERING_GROUP)
 
     pages = []
     for user in (coordinator, steering):

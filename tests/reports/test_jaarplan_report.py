@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
@@ -26,9 +25,8 @@ def normalise(text: str) -> str:
 
 
 @pytest.fixture
-def plan() -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    return AnnualPlan.objects.get(year=2024)
+def plan(plan_2024: AnnualPlan) -> AnnualPlan:
+    return plan_2024
 
 
 @pytest.fixture
@@ -123,7 +121,7 @@ def test_user_text_is_sanitised_in_the_web_page(reader: Client, plan: AnnualPlan
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_pdf_download(reader: Client, plan: AnnualPlan) -> None:
+def test_pdf_download(reader: Client, fresh_plan_2024: AnnualPlan) -> None:
     response = reader.get("/jaarplan/2024.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -156,7 +154,7 @@ def test_pdf_download(reader: Client, plan: AnnualPlan) -> None:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_pdf_is_cached_until_the_plan_changes(reader: Client, plan: AnnualPlan, monkeypatch: Any) -> None:
+def test_pdf_is_cached_until_the_plan_changes(reader: Client, fresh_plan_2024: AnnualPlan, monkeypatch: Any) -> None:
     rendered: list[str] = []
 
     def fake_render(html: str) -> bytes:
@@ -169,7 +167,7 @@ def test_pdf_is_cached_until_the_plan_changes(reader: Client, plan: AnnualPlan, 
     assert len(rendered) == 1
     assert first == second
 
-    section = PlanSection.objects.get(plan=plan, slug="kennis-en-kunde")
+    section = PlanSection.objects.get(plan=fresh_plan_2024, slug="kennis-en-kunde")
     section.title = "Investeren in kennis, kunde en netwerk"
     section.save()
     third = reader.get("/jaarplan/2024.pdf").content

@@ -7,14 +7,12 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.test import Client
 
 from core import clock
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
-from districts.models import District
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
+from tests.conftest import logged_in, role_user
 from tests.strategy.factories import ProgressUpdateFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +27,8 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
 
 
 @pytest.fixture
-def plan() -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    return AnnualPlan.objects.get(year=2024)
+def plan(plan_2024: AnnualPlan) -> AnnualPlan:
+    return plan_2024
 
 
 @pytest.fixture
@@ -40,16 +37,9 @@ def action(plan: AnnualPlan) -> Action:
 
 
 def client_for(django_user_model: Any, role: str | None, district: str | None = None) -> tuple[Client, Any]:
-    user = django_user_model.objects.create_user(
-        username=f"{role or 'lezer'}-{district}", first_name="Bram", last_name="Jansen", is_staff=True
-    )
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    if district:
-        District.objects.get(slug=district).coordinators.add(user)
-    client = Client()
-    client.force_login(user)
-    return client, user
+    districts = [district] if district else []
+    user = role_user(f"{role or 'lezer'}-{district}", role, districts=districts, first_name="Bram", last_name="Jansen")
+    return logged_in(user), user
 
 
 def url(action: Action) -> str:

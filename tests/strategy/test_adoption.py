@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -29,19 +26,10 @@ TODAY = datetime.date(2024, 1, 25)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@pytest.fixture(scope="module")
-def _plan_2024(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    """The 2024 fixture, loaded once for the module; every test rolls back its own changes."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("loaddata", "jaarplan_2024", verbosity=0)
-        yield
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def plan(_plan_2024: None, monkeypatch: pytest.MonkeyPatch) -> AnnualPlan:
+def plan(plan_2024: AnnualPlan, monkeypatch: pytest.MonkeyPatch) -> AnnualPlan:
     monkeypatch.setattr(clock, "today", lambda: TODAY)
-    return AnnualPlan.objects.get(year=2024)
+    return plan_2024
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
@@ -17,7 +16,7 @@ from core.roles import COORDINATOR, STEERING_GROUP
 from strategy import services
 from strategy.models import Action, AnnualPlan, Goal, PlanSection
 from tests.budget.factories import CostLineFactory
-from tests.conftest import _form_values, admin_post_data, admin_url
+from tests.conftest import _form_values, admin_post_data, admin_url, role_user
 from tests.districts.factories import DistrictPlanFactory
 from tests.strategy.factories import ActionFactory, AnnualPlanFactory, GoalFactory, PlanSectionFactory
 
@@ -42,12 +41,6 @@ def change_through_admin(client: Client, obj: Any, **values: Any) -> None:
     data.update(values)
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
-
-
-def user_with_role(django_user_model: Any, username: str, role: str) -> Any:
-    user = django_user_model.objects.create_user(username=username, password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 # Recording ----------------------------------------------------------------------------------------
@@ -139,9 +132,14 @@ def test_others_may_read_the_history_but_not_restore(bureau_client, client, djan
     district_plan = DistrictPlanFactory()
     action = ActionFactory(section=district_plan.section, title="Eerste titel")
     change_through_admin(bureau_client, action, title="Tweede titel")
-    user = user_with_role(django_user_model, role, COORDINATOR if role == "coordinator" else STEERING_GROUP)
-    if role == "coordinator":
-        district_plan.district.coordinators.add(user)
+    coordinator = role == "coordinator"
+    user = role_user(
+        role,
+        COORDINATOR if coordinator else STEERING_GROUP,
+        districts=[district_plan.district] if coordinator else [],
+        password="x",
+    )
+    if coordinator:
         assert permissions.can_change(user, action)
     url = restore_url(action, action.history.earliest())
     data = restore_data(bureau_client, url)

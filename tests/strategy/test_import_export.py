@@ -6,24 +6,18 @@ import datetime
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.forms.models import model_to_dict
 
 from core.roles import COORDINATOR
 from districts.models import District
 from strategy.models import Action, AnnualPlan
 from strategy.resources import ActionResource
+from tests.conftest import role_user
 from tests.import_export_helpers import confirm, csv_file, export, import_errors, read_csv, upload
 
 pytestmark = pytest.mark.django_db
 
 HEADER = ["Jaar", "Paragraaf", "Volgorde", "Actie", "Toelichting", "Trekker", "Doel", "Lijn"]
-
-
-@pytest.fixture
-def data() -> None:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
 
 
 def district_section(name: str) -> str:
@@ -37,7 +31,7 @@ def actions() -> list[dict[str, Any]]:
     return rows
 
 
-def test_actions_round_trip_unchanged(bureau_client, data) -> None:
+def test_actions_round_trip_unchanged(bureau_client, plan_2024) -> None:
     before = actions()
     exported = export(bureau_client, Action, ActionResource, "csv").content
     assert read_csv(exported)[0][:4] == ["Jaar", "Paragraaf", "Volgorde", "Actie"]
@@ -47,7 +41,7 @@ def test_actions_round_trip_unchanged(bureau_client, data) -> None:
     assert actions() == before
 
 
-def test_a_new_action_by_section_key_and_goal_number(bureau_client, data) -> None:
+def test_a_new_action_by_section_key_and_goal_number(bureau_client, plan_2024) -> None:
     content = csv_file([HEADER, ["2024", "strategische-keuzes", "50", "Nieuwe actie", "", "RIEC", "1", ""]])
     assert confirm(bureau_client, upload(bureau_client, Action, content)).status_code == 302
     action = Action.objects.get(title="Nieuwe actie")
@@ -71,14 +65,14 @@ def test_a_new_action_by_section_key_and_goal_number(bureau_client, data) -> Non
         ),
     ],
 )
-def test_bad_action_rows_are_refused(bureau_client, data, row, expected) -> None:
+def test_bad_action_rows_are_refused(bureau_client, plan_2024, row, expected) -> None:
     before = actions()
     response = upload(bureau_client, Action, csv_file([HEADER, row]))
     assert expected in import_errors(response), import_errors(response)
     assert actions() == before
 
 
-def test_actions_of_an_adopted_plan_are_refused(bureau_client, data) -> None:
+def test_actions_of_an_adopted_plan_are_refused(bureau_client, plan_2024) -> None:
     AnnualPlan.objects.filter(year=2024).update(status="vastgesteld", adopted_on=datetime.date(2024, 1, 15))
     before = actions()
     content = csv_file([HEADER, ["2024", "strategische-keuzes", "50", "Nieuwe actie", "", "", "", ""]])
@@ -87,11 +81,8 @@ def test_actions_of_an_adopted_plan_are_refused(bureau_client, data) -> None:
     assert actions() == before
 
 
-def test_coordinator_imports_actions_of_their_own_district_only(django_user_model, client, data) -> None:
-    user = django_user_model.objects.create_user(username="coordinator-twente", is_staff=True)
-    user.groups.add(Group.objects.get(name=COORDINATOR))
-    District.objects.get(name="Twente").coordinators.add(user)
-    client.force_login(user)
+def test_coordinator_imports_actions_of_their_own_district_only(client, plan_2024) -> None:
+    client.force_login(role_user("coordinator-twente", COORDINATOR, districts=["twente"]))
     before = actions()
     content = csv_file(
         [

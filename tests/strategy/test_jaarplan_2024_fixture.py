@@ -44,9 +44,8 @@ PLAN_MODELS = [m for app in ("strategy", "districts", "budget") for m in apps.ge
 
 
 @pytest.fixture
-def plan() -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    return AnnualPlan.objects.get(year=2024)
+def plan(plan_2024: AnnualPlan) -> AnnualPlan:
+    return plan_2024
 
 
 def snapshot() -> dict[str, list[str]]:

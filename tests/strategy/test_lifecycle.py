@@ -5,31 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.test import Client
 
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
-from districts.models import District
 from strategy.models import Action, AnnualPlan, PlanSection, ProgressUpdate
+from tests.conftest import logged_in, role_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def plan() -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    return AnnualPlan.objects.get(year=2024)
+def plan(plan_2024: AnnualPlan) -> AnnualPlan:
+    return plan_2024
 
 
 def client_as(django_user_model: Any, username: str, group: str, district: str | None = None) -> Client:
-    user = django_user_model.objects.create_user(username=username, password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    if district:
-        District.objects.get(slug=district).coordinators.add(user)
-    client = Client()
-    client.force_login(user)
-    return client
+    return logged_in(role_user(username, group, districts=[district] if district else [], password="x"))
 
 
 def test_stuurgroep_adopts_and_then_the_plan_is_read_only(plan: AnnualPlan, django_user_model: Any) -> None:

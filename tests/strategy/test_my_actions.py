@@ -7,14 +7,13 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.test import Client
 
 from core import clock
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from districts.models import District
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
+from tests.conftest import logged_in, role_user
 from tests.strategy.factories import ProgressUpdateFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +29,8 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
 
 
 @pytest.fixture
-def plan() -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    return AnnualPlan.objects.get(year=2024)
+def plan(plan_2024: AnnualPlan) -> AnnualPlan:
+    return plan_2024
 
 
 def district_actions(slug: str) -> list[Action]:
@@ -41,16 +39,10 @@ def district_actions(slug: str) -> list[Action]:
 
 
 def login(django_user_model: Any, role: str | None, *districts: str, **fields: Any) -> tuple[Client, Any]:
-    user = django_user_model.objects.create_user(
-        username=f"{role or 'lezer'}-{'-'.join(districts)}", first_name="Anna", last_name="de Vries", **fields
-    )
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    for slug in districts:
-        District.objects.get(slug=slug).coordinators.add(user)
-    client = Client()
-    client.force_login(user)
-    return client, user
+    fields.setdefault("is_staff", False)
+    username = f"{role or 'lezer'}-{'-'.join(districts)}"
+    user = role_user(username, role, districts=districts, first_name="Anna", last_name="de Vries", **fields)
+    return logged_in(user), user
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -22,7 +20,7 @@ from districts.models import BaselineNorm, Development, DistrictFocusTheme, Dist
 from reports.dashboards import build_dashboard
 from strategy.models import Action, AnnualPlan, PlanSection, ProgrammeLine, ProgressUpdate, Status
 from strategy.plan_copy import create_next_year_plan
-from tests.conftest import admin_url
+from tests.conftest import admin_url, role_user
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +35,6 @@ def expected(amount: int, percentage: str = "3.3") -> int:
 
 def row_counts() -> dict[str, int]:
     return {model._meta.label: model.objects.count() for model in PLAN_MODELS}
-
-
-@pytest.fixture
-def plan_2024() -> AnnualPlan:
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
-    return AnnualPlan.objects.get(year=2024)
 
 
 @pytest.fixture
@@ -299,9 +291,7 @@ def test_a_year_outside_the_strategy_is_refused(plan_2024: AnnualPlan, bureau_ad
 
 @pytest.mark.parametrize("role", [STEERING_GROUP, COORDINATOR, None])
 def test_only_the_bureau_may_prepare_next_year(plan_2024: AnnualPlan, django_user_model: Any, role: str | None) -> None:
-    user = django_user_model.objects.create_user(username="niet-bureau", password="x", is_staff=True)
-    if role:
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    user = role_user("niet-bureau", role, password="x")
     before = row_counts()
     with pytest.raises(PermissionDenied):
         create_next_year_plan(plan=plan_2024, user=user)
@@ -359,9 +349,7 @@ def test_the_admin_action_is_offered_to_the_bureau_only(
     changelist = admin_url(AnnualPlan, "changelist")
     assert "create_next_year_plan" in bureau_client.get(changelist).content.decode()
 
-    steering = django_user_model.objects.create_user(username="stuurgroep", password="x", is_staff=True)
-    steering.groups.add(Group.objects.get_or_create(name=STEERING_GROUP)[0])
-    client.force_login(steering)
+    client.force_login(role_user("stuurgroep", STEERING_GROUP, password="x"))
     page = client.get(changelist)
     assert page.status_code == 200
     assert "create_next_year_plan" not in page.content.decode()
