@@ -109,7 +109,8 @@ def test_posting_an_update_removes_the_action_and_shows_it_everywhere(
     assert "Capaciteit krap." in first_update and "Anna de Vries" in first_update and "30% gereed" in first_update
     dashboard = re.sub(r"\s+", " ", reader.get("/").content.decode())
     assert re.search(
-        rf"<td>{re.escape(action.title)}</td> <td>Twente</td> <td>Anna de Vries</td> "
+        rf'<td><a href="/acties/{action.pk}/">{re.escape(action.title)}</a></td> '
+        r"<td>Twente</td> <td>Anna de Vries</td> "
         r'<td><span class="status status-risico">risico</span></td>',
         dashboard,
     )
