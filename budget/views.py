@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from strategy.models import AnnualPlan
+from strategy.navigation import year_links
 
 from .overview import build_budget_overview
 
@@ -15,4 +16,5 @@ from .overview import build_budget_overview
 def budget_overview(request: HttpRequest, year: int) -> HttpResponse:
     # A login is required by LoginRequiredMiddleware; every logged-in user may read the budget, as the plan itself.
     plan = get_object_or_404(AnnualPlan, year=year)
-    return render(request, "budget/overview.html", {"budget": build_budget_overview(plan)})
+    links = year_links("budget:overview", plan.year)
+    return render(request, "budget/overview.html", {"budget": build_budget_overview(plan), "year_links": links})

@@ -171,7 +171,14 @@ def build_plan_report(year: int) -> PlanReport:
 
 
 def plan_years() -> list[dict[str, Any]]:
-    """The plans for the index page, newest first (one query)."""
-    plans = AnnualPlan.objects.order_by("-year").values("year", "title", "status", "adopted_on")
-    # values() yields plain dicts; the plugin types each row as a TypedDict, which is no dict[str, Any].
-    return cast(list[dict[str, Any]], list(plans))
+    """The plans for the index page, newest first (one query), each with the plan before it (for a comparison)."""
+    plans = cast(
+        # values() yields plain dicts; the plugin types each row as a TypedDict, which is no dict[str, Any].
+        list[dict[str, Any]],
+        list(AnnualPlan.objects.order_by("-year").values("year", "title", "status", "adopted_on")),
+    )
+    years = {plan["year"] for plan in plans}
+    for plan in plans:
+        plan["previous"] = plan["year"] - 1 if plan["year"] - 1 in years else None
+        plan["quarters"] = [1, 2, 3, 4]
+    return plans

@@ -19,4 +19,9 @@ urlpatterns = [
     path("jaarplan/<int:year>/", views.plan_report, name="plan_report"),
     path("jaarplan/<int:year>.pdf", views.plan_pdf, name="plan_pdf"),
     path("jaarplan/<int:new>/vergelijk/<int:old>/", views.compare, name="compare"),
+    # The same pages for any year's plan; without a year they show the running plan.
+    path("jaarplan/<int:year>/dashboard/", views.dashboard, name="dashboard_in_year"),
+    path("jaarplan/<int:year>/districten/", views.district_index, name="district_index_in_year"),
+    path("jaarplan/<int:year>/districten/<slug:slug>/", views.district, name="district_in_year"),
+    path("jaarplan/<int:year>/themas/", views.themes, name="themes_in_year"),
 ]

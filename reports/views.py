@@ -17,6 +17,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from strategy.navigation import year_links
+
 from .builders import PlanReport, build_plan_report, plan_years
 from .dashboards import (
     ProgressReport,
@@ -131,28 +133,41 @@ def plan_pdf(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    dashboard = build_dashboard()
+def dashboard(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    """The running plan's dashboard, or that of `year` (/jaarplan/<year>/dashboard/)."""
+    dashboard = build_dashboard(year=year)
     body = (
-        None if dashboard is None else cached_body("dashboard", "reports/_dashboard_body.html", "dashboard", dashboard)
+        None
+        if dashboard is None
+        else cached_body(f"dashboard-{dashboard.year}", "reports/_dashboard_body.html", "dashboard", dashboard)
     )
-    return render(request, "reports/dashboard.html", {"dashboard": dashboard, "dashboard_body": body})
+    links = year_links("reports:dashboard_in_year", dashboard.year) if dashboard else []
+    return render(
+        request, "reports/dashboard.html", {"dashboard": dashboard, "dashboard_body": body, "year_links": links}
+    )
 
 
 @require_GET
-def district_index(request: HttpRequest) -> HttpResponse:
-    plan, districts = build_district_index()
-    return render(request, "reports/district_index.html", {"year": plan.year, "districts": districts})
+def district_index(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    plan, districts = build_district_index(year)
+    links = year_links("reports:district_index_in_year", plan.year)
+    return render(
+        request, "reports/district_index.html", {"year": plan.year, "districts": districts, "year_links": links}
+    )
 
 
 @require_GET
-def district(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "reports/district.html", {"page": build_district_page(slug)})
+def district(request: HttpRequest, slug: str, year: int | None = None) -> HttpResponse:
+    page = build_district_page(slug, year=year)
+    links = year_links("reports:district_in_year", page.year, slug)
+    return render(request, "reports/district.html", {"page": page, "year_links": links})
 
 
 @require_GET
-def themes(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/themes.html", {"overview": build_theme_overview()})
+def themes(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    overview = build_theme_overview(year)
+    links = year_links("reports:themes_in_year", overview.year)
+    return render(request, "reports/themes.html", {"overview": overview, "year_links": links})
 
 
 @require_GET

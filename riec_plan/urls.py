@@ -24,3 +24,4 @@ urlpatterns = [
 
 # A lost database during any part of a request answers 503 (riec_plan/logging.py), not 500.
 handler500 = "riec_plan.views.server_error"
+handler404 = "riec_plan.views.page_not_found"

@@ -8,9 +8,12 @@ import sys
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.defaults import server_error as default_server_error
+
+from strategy.models import AnnualPlan
 
 from .logging import DATABASE_UNAVAILABLE, database_unavailable_response
 
@@ -44,3 +47,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return default_server_error(request)
     except Exception:  # the 500 template itself may need the database
         return HttpResponseServerError("<h1>Serverfout (500)</h1>", content_type="text/html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the Dutch page, with the plans that do exist when the visitor is logged in.
+
+    A year without a plan (/jaarplan/2031/) is the usual way to get here, so the page offers the real ones.
+    """
+    plans: list[AnnualPlan] = []
+    if request.user.is_authenticated:
+        try:
+            plans = list(AnnualPlan.objects.only("year", "title", "status").order_by("-year"))
+        except DatabaseError:
+            plans = []
+    return render(request, "404.html", {"plans": plans}, status=404)

@@ -159,7 +159,9 @@ def test_dashboard_page_shows_numbers_labels_and_links(
     assert 'fill="url(#chart-goals-risico)"' in html
     assert "<script" not in html
     # Links: the plan as web page and PDF, the district pages, the progress reports.
-    for href in ("/jaarplan/2025/", "/jaarplan/2025.pdf", "/districten/twente/", "/themas/", "/voortgang/2025/Q1.pdf"):
+    # District and theme pages of the dashboard's own year, so another year's dashboard leads to that year's pages.
+    links = ("/jaarplan/2025/", "/jaarplan/2025.pdf", "/jaarplan/2025/districten/twente/", "/jaarplan/2025/themas/")
+    for href in (*links, "/jaarplan/2025/begroting/", "/voortgang/2025/Q1.pdf"):
         assert f'href="{href}"' in html
     assert 'href="/voortgang/2025/Q3.pdf"' not in html  # Q3 has not started on 1 May
 
@@ -211,20 +213,21 @@ def test_dashboard_query_count_is_constant(
     with django_assert_num_queries(10):
         build_dashboard(REFERENCE)
     # Page, first request for this state of the data: session, user, the user's groups (the menu asks
-    # the policy), the ten above, the rendered body not found in the cache (one read), rendered and
-    # stored (savepoint, count, look-up, insert, release). The session was saved at login and is not saved again.
-    with django_assert_num_queries(19):
+    # the policy), the ten above, the plan years (year switch), the rendered body not found in the cache
+    # (one read), rendered and stored (savepoint, count, look-up, insert, release). The session was saved
+    # at login and is not saved again.
+    with django_assert_num_queries(20):
         reader.get("/")
-    # Every next request: session, user, groups, the ten above, the body read from the cache.
-    with django_assert_num_queries(14):
+    # Every next request: session, user, groups, the ten above, the plan years, the body read from the cache.
+    with django_assert_num_queries(15):
         reader.get("/")
     grow_tenfold(plan_2024)
     with django_assert_num_queries(10):
         dashboard = build_dashboard(REFERENCE)
     assert dashboard.total.total == 10 * 41
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         response = reader.get("/")
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         again = reader.get("/")
     # The same page from the cache (only the CSRF token in the header differs per request).
     assert again.content.split(b'<main id="main">')[1] == response.content.split(b'<main id="main">')[1]

@@ -145,7 +145,7 @@ def test_district_index_themes_and_unknown_district(plan: AnnualPlan, client: Cl
     client.force_login(django_user_model.objects.create_user(username="lezer"))
     html = client.get("/districten/").content.decode()
     for district in District.objects.all():
-        assert f'href="/districten/{district.slug}/"' in html
+        assert f'href="/jaarplan/2024/districten/{district.slug}/"' in html
     assert client.get("/districten/bestaat-niet/").status_code == 404
 
     overview = build_theme_overview()
@@ -202,13 +202,13 @@ def test_district_page_query_count_is_constant(
     # developments, municipalities, norms, assessments, weerbaarheidsscans, rode-dradenbeelden.
     with django_assert_num_queries(11):
         build_district_page("twente")
-    # Page: session, user, the user's groups (the menu asks the policy), the eleven above (the session
-    # was saved at login: no save again).
-    with django_assert_num_queries(14):
+    # Page: session, user, the user's groups (the menu asks the policy), the eleven above, the plan years
+    # for the year switch (the session was saved at login: no save again).
+    with django_assert_num_queries(15):
         client.get("/districten/twente/")
     grow_tenfold(plan, twente["district_plan"])
     with django_assert_num_queries(11):
         page = build_district_page("twente")
     assert len(page.matrix.rows) == 140 and len(page.actions) == 60
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get("/districten/twente/")
