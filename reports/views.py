@@ -17,6 +17,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from core import permissions
+from districts.models import DistrictPlan
 from strategy.navigation import year_links
 
 from .builders import PlanReport, build_plan_report, plan_years
@@ -160,7 +162,13 @@ def district_index(request: HttpRequest, year: int | None = None) -> HttpRespons
 def district(request: HttpRequest, slug: str, year: int | None = None) -> HttpResponse:
     page = build_district_page(slug, year=year)
     links = year_links("reports:district_in_year", page.year, slug)
-    return render(request, "reports/district.html", {"page": page, "year_links": links})
+    district_plan = None
+    if permissions.can_change_model(request.user, DistrictPlan):
+        # Query (editors only): the district plan itself, for the edit link if they may change this one.
+        plans = DistrictPlan.objects.select_related("plan")
+        district_plan = plans.filter(plan__year=page.year, district__slug=slug).first()
+    context = {"page": page, "year_links": links, "district_plan": district_plan}
+    return render(request, "reports/district.html", context)
 
 
 @require_GET

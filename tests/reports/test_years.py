@@ -142,3 +142,36 @@ def test_navigation_never_dead_ends(years: dict[int, AnnualPlan], reader: Client
         assert '<a href="/">Dashboard</a>' in html, url  # in the menu (and the breadcrumbs)
         if url != "/":
             assert '<nav class="crumbs" aria-label="Kruimelpad">' in html, url
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "districts", "edits"),
+    [
+        ("bureau-lid", BUREAU, [], True),
+        ("coordinator-tw", COORDINATOR, ["twente"], True),
+        ("coordinator-ij", COORDINATOR, ["ijsselland"], False),
+        ("lezer-2", None, [], False),
+    ],
+)
+def test_the_district_page_offers_an_edit_link_to_those_who_may_edit(
+    years: dict[int, AnnualPlan], username: str, role: str | None, districts: list[str], edits: bool
+) -> None:
+    client = logged_in(role_user(username, role, districts=districts, is_staff=True))
+    html = client.get("/districten/twente/").content.decode()
+    assert ("Districtsplan bewerken in het beheer" in html) is edits
+    if edits:
+        admin_page = re.search(r'<a href="(/admin/districts/districtplan/\d+/change/)">Districtsplan bewerken', html)
+        response = client.get(admin_page.group(1))
+        assert response.status_code == 200 and 'name="_save"' in response.content.decode()
+
+
+def test_the_admin_offers_view_on_site_for_objects_with_a_page(years: dict[int, AnnualPlan]) -> None:
+    client = logged_in(role_user("bureau-site", BUREAU, is_staff=True))
+    action = Action.objects.get(title="Twentse gemeenten hebben de basis op orde", section__plan__year=2024)
+    html = client.get(f"/admin/strategy/action/{action.pk}/change/").content.decode()
+    view_on_site = re.search(r'<a href="(/admin/r/\d+/\d+/)" class="viewsitelink">', html)
+    assert view_on_site, "no 'Bekijken op site'"
+    assert client.get(view_on_site.group(1))["Location"].endswith(f"/acties/{action.pk}/")
+    plan_page = client.get(f"/admin/strategy/annualplan/{years[2025].pk}/change/").content.decode()
+    target = re.search(r'<a href="(/admin/r/\d+/\d+/)" class="viewsitelink">', plan_page).group(1)
+    assert client.get(target)["Location"].endswith("/jaarplan/2025/")
