@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, IntegerField, Model, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -29,9 +30,10 @@ from .models import (
     PlanSection,
     ProgrammeLine,
     ProgressUpdate,
+    QuarterClose,
     Strategy,
 )
-from .resources import ActionResource
+from .resources import ActionResource, ProgressUpdateResource
 
 PERCENTAGE_ERRORS = {
     "min_value": _("Een percentage ligt tussen 0 en 100."),
@@ -431,17 +433,31 @@ class PlanSectionAdmin(PolicyModelAdmin):
 # Actions and progress ---------------------------------------------------------------------------
 
 
+class ProgressUpdateInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            update = form.instance
+            if update.pk is not None and _in_closed_quarter(update):
+                raise forms.ValidationError(
+                    _("De update van %(date)s valt in een afgesloten kwartaal en kan niet worden verwijderd.")
+                    % {"date": update.date.strftime("%d-%m-%Y")}
+                )
+
+
 class ProgressUpdateInline(PolicyTabularInline):
+    """Updates under their action; the author is whoever saves a row (services.report_progress)."""
+
     model = ProgressUpdate
     form = ProgressUpdateForm
+    formset = ProgressUpdateInlineFormSet
     fields = ("date", "status", "percentage", "narrative", "author")
-    autocomplete_fields = ("author",)
+    readonly_fields = ("author",)
     extra = 0
 
 
-def _fill_author(request: HttpRequest, update: ProgressUpdate) -> None:
-    if update.author_id is None and request.user.is_authenticated:
-        update.author = request.user  # type: ignore[assignment]
+def _in_closed_quarter(update: ProgressUpdate) -> bool:
+    return update.date is not None and QuarterClose.objects.closing(update.date) is not None
 
 
 @admin.register(Action)
@@ -490,30 +506,73 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
         return action.get_status_display()
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        updates = formset.save(commit=False)
-        for update in updates:
-            if isinstance(update, ProgressUpdate):
-                _fill_author(request, update)
-            update.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
+        if formset.model is not ProgressUpdate:
+            super().save_formset(request, form, formset, change)
+            return
+        # Progress goes through the one service, row by row: the author is the user saving.
+        # (The admin's change message reads what a formset's save() would have listed.)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.forms:
+            if row in formset.deleted_forms or not row.has_changed():
+                continue
+            row.instance.action = form.instance
+            is_new = row.instance.pk is None
+            update = row.report(request.user)
+            if is_new:
+                formset.new_objects.append(update)
+            else:
+                formset.changed_objects.append((update, row.changed_data))
+        for row in formset.deleted_forms:
+            if row.instance.pk is not None:
+                formset.deleted_objects.append(row.instance)
+                row.instance.delete()
+
+
+class AdminProgressUpdateForm(ProgressUpdateForm):
+    """The admin's form also picks the action; the rules are those of every progress form."""
+
+    class Meta(ProgressUpdateForm.Meta):
+        fields = ["action", "date", "status", "percentage", "narrative"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("action") is not None:
+            self.instance.action = cleaned["action"]
+        return cleaned
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(PolicyModelAdmin):
-    form = ProgressUpdateForm
+class ProgressUpdateAdmin(PolicyImportExportMixin, PolicyModelAdmin):
+    form = AdminProgressUpdateForm
+    resource_classes = (ProgressUpdateResource,)
     fields = ("action", "date", "status", "percentage", "narrative", "author", "created_at")
     list_display = ("action", "date", "status", "percentage", "author")
     list_select_related = ("action", "author")
     list_filter = ("status", "action__section__plan", "date")
     search_fields = ("action__title", "narrative")
-    autocomplete_fields = ("action", "author")
-    readonly_fields = ("created_at",)
+    autocomplete_fields = ("action",)
+    # Whoever saves the update is its author (services.report_progress); nobody picks one.
+    readonly_fields = ("author", "created_at")
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # An update in a closed quarter is part of a frozen report: view only, until the bureau reopens it.
+        if isinstance(obj, ProgressUpdate) and _in_closed_quarter(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if isinstance(obj, ProgressUpdate) and _in_closed_quarter(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProgressUpdate]) -> None:
+        if any(_in_closed_quarter(update) for update in queryset):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
     def save_model(self, request: HttpRequest, obj: ProgressUpdate, form: Any, change: bool) -> None:
-        _fill_author(request, obj)
-        super().save_model(request, obj, form, change)
+        # form.instance is obj; report() saves it through the service, with the user as author.
+        form.report(request.user)
 
 
 @admin.register(Phenomenon)
