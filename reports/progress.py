@@ -231,6 +231,8 @@ class ProgressReport:
     organisation: str
     dashboard: Dashboard
     districts: list[DistrictPage]
+    # The day the bureau closed the quarter: the report is then the snapshot taken that day.
+    closed_on: datetime.date | None = None
 
     @property
     def attention(self) -> list[ActionRow]:
