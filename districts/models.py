@@ -387,6 +387,10 @@ class BaselineNorm(models.Model):
     def clean(self) -> None:
         _check_section_in_district(self)
 
+    @property
+    def is_assessed(self) -> bool:
+        return self.pk is not None and self.assessments.exists()
+
     def is_active_on(self, day: datetime.date) -> bool:
         return self.retired_on is None or self.retired_on > day
 

@@ -28,6 +28,7 @@ from districts.models import (
     FocusTheme,
     Municipality,
     ResilienceScan,
+    active_norms,
 )
 from strategy.models import Action, ActionSnapshot, AnnualPlan, Goal, ProgressUpdate, QuarterClose, Status
 
@@ -50,7 +51,7 @@ from .progress import (
     ThemeOverview,
     ThemeRow,
     UpdateRow,
-    percentage_label,
+    known_share_label,
 )
 
 # --- helpers ------------------------------------------------------------------------------
@@ -278,6 +279,7 @@ def _matrix(
     unknown = BaselineAssessment.Status.UNKNOWN
     rows: list[MatrixRow] = []
     column_meets = [0] * len(norms)
+    column_known = [0] * len(norms)
     for municipality in municipalities:
         cells: list[MatrixCell] = []
         for position, norm in enumerate(norms):
@@ -287,15 +289,23 @@ def _matrix(
             cells.append(MatrixCell(status, style.label, style.symbol, assessment.assessed_on if assessment else None))
             if status == BaselineAssessment.Status.MEETS:
                 column_meets[position] += 1
+            if status != unknown:
+                column_known[position] += 1
         meets = sum(1 for cell in cells if cell.status == BaselineAssessment.Status.MEETS)
+        known = sum(1 for cell in cells if cell.status != unknown)
         scan, scan_done = _scan_text(scans.get(municipality.pk), as_of)
-        rows.append(MatrixRow(municipality.name, cells, meets, percentage_label(meets, len(norms)), scan, scan_done))
+        rows.append(
+            MatrixRow(municipality.name, cells, meets, known_share_label(meets, known, len(norms)), scan, scan_done)
+        )
     return Matrix(
         norms=[norm.title for norm in norms],
         rows=rows,
         column_meets=column_meets,
-        column_labels=[percentage_label(count, len(municipalities)) for count in column_meets],
-        meets_label=percentage_label(sum(column_meets), len(norms) * len(municipalities)),
+        column_labels=[
+            known_share_label(count, known, len(municipalities))
+            for count, known in zip(column_meets, column_known, strict=True)
+        ],
+        meets_label=known_share_label(sum(column_meets), sum(column_known), len(norms) * len(municipalities)),
     )
 
 
@@ -328,7 +338,12 @@ def _district_pages(
     # Query: municipalities.
     municipalities = list(Municipality.objects.filter(district__in=district_ids).order_by("name"))
     # Query: the norms of the district plans.
-    norms = list(BaselineNorm.objects.filter(district_plan__in=district_plans).order_by("order", "pk"))
+    # (Norms retired by the report's date are left out; their assessments are kept.)
+    norms = list(
+        BaselineNorm.objects.filter(active_norms(as_of or reference), district_plan__in=district_plans).order_by(
+            "order", "pk"
+        )
+    )
     # Query: the assessments on those norms, newest first, so the first one seen per cell is the latest.
     assessments = BaselineAssessment.objects.filter(norm__district_plan__in=district_plans).order_by(
         "-assessed_on", "-pk"

@@ -25,6 +25,7 @@ from .adoption_checks import failing_checks
 from .forms import ProgressUpdateForm
 from .models import (
     Action,
+    ActionSnapshot,
     AnnualPlan,
     Goal,
     Phenomenon,
@@ -32,6 +33,7 @@ from .models import (
     ProgrammeLine,
     ProgressUpdate,
     QuarterClose,
+    SentReminder,
     Strategy,
 )
 from .resources import ActionResource, ProgressUpdateResource
@@ -561,10 +563,20 @@ class ProgressUpdateAdmin(PolicyImportExportMixin, PolicyModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        if isinstance(obj, ProgressUpdate) and _in_closed_quarter(obj):
-            return False
-        return super().has_delete_permission(request, obj)
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        # Refused here, not in has_delete_permission: deleting a whole action still takes its updates.
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        update = self.get_object(request, object_id)
+        if update is not None and _in_closed_quarter(update):
+            self.message_user(
+                request,
+                _("Deze update valt in een afgesloten kwartaal en kan niet worden verwijderd."),
+                messages.ERROR,
+            )
+            return redirect("admin:strategy_progressupdate_change", update.pk)
+        return super().delete_view(request, object_id, extra_context)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProgressUpdate]) -> None:
         if any(_in_closed_quarter(update) for update in queryset):
@@ -621,6 +633,31 @@ class ReopenQuarterForm(forms.Form):
     )
 
 
+class ActionSnapshotInline(admin.TabularInline):
+    """What closing recorded: read only, as it was on the quarter's last day."""
+
+    model = ActionSnapshot
+    fields = ("action", "status", "percentage", "update_date", "narrative")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ActionSnapshot]:
+        return super().get_queryset(request).select_related("action")
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return permissions.can_view(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 @admin.register(QuarterClose)
 class QuarterCloseAdmin(PolicyModelAdmin):
     """Closing and reopening quarters: only through "Kwartaal afsluiten" and "Heropenen", both recorded."""
@@ -642,6 +679,7 @@ class QuarterCloseAdmin(PolicyModelAdmin):
         "reopen_reason",
     )
     readonly_fields = fields
+    inlines = (ActionSnapshotInline,)
     change_form_template = "admin/strategy/quarterclose/change_form.html"
 
     @admin.display(description=_("stand"))
@@ -740,3 +778,24 @@ class QuarterCloseAdmin(PolicyModelAdmin):
                 messages.success(request, _("%(close)s is heropend.") % {"close": close.label.capitalize()})
                 return redirect("admin:strategy_quarterclose_change", close.pk)
         return self._form_page(request, form, str(_("Heropenen")), close=close, reopening=True)
+
+
+@admin.register(SentReminder)
+class SentReminderAdmin(PolicyModelAdmin):
+    """Which coordinator was reminded when (send_reminders writes these; nobody edits them)."""
+
+    list_display = ("user", "year", "quarter", "occasion", "email", "actions", "sent_at")
+    list_select_related = ("user",)
+    list_filter = ("year", "quarter", "occasion")
+    search_fields = ("user__username", "email")
+    fields = list_display
+    readonly_fields = list_display
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
