@@ -710,6 +710,11 @@ class QuarterCloseQuerySet(models.QuerySet["QuarterClose"]):
         return self.closed().filter(plan__year=day.year, quarter=(day.month - 1) // 3 + 1).first()
 
 
+class QuarterCloseManager(models.Manager.from_queryset(QuarterCloseQuerySet)):  # type: ignore[misc]
+    def get_by_natural_key(self, year: int, quarter: int) -> QuarterClose:
+        return self.get(plan__year=year, quarter=quarter)
+
+
 class QuarterClose(models.Model):
     """The bureau closes a quarter of a plan: progress as of its last day is frozen, and so is its report.
 
@@ -746,7 +751,7 @@ class QuarterClose(models.Model):
     document_sha256 = models.CharField(_("SHA-256 van de PDF"), max_length=64, blank=True, editable=False)
     document_rendered_at = models.DateTimeField(_("PDF gemaakt op"), null=True, blank=True, editable=False)
 
-    objects = QuarterCloseQuerySet.as_manager()
+    objects = QuarterCloseManager()
 
     # The PDF itself stays out of the history; its SHA-256 there says which document was issued when.
     history = HistoricalRecords(excluded_fields=["document"])
@@ -773,6 +778,11 @@ class QuarterClose(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reports:progress_pdf", kwargs={"year": str(self.plan.year), "quarter": str(self.quarter)})
+
+    def natural_key(self) -> tuple[Any, ...]:
+        return (*self.plan.natural_key(), self.quarter)
+
+    natural_key.dependencies = ["strategy.annualplan"]  # type: ignore[attr-defined]
 
     @property
     def is_closed(self) -> bool:
