@@ -207,6 +207,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# E-mail (the reminders of `send_reminders`) through Django's e-mail framework, configured by one URL:
+# EMAIL_URL=smtp+tls://user:password@smtp.example.nl:587 (or smtp://, smtp+ssl://). Without it, DEBUG
+# prints mails on the console and production hands them to the mail server on localhost.
+# (An empty variable, as in a copied .env.example, counts as not set.)
+EMAIL_CONFIG = env.email_url_config(
+    env("EMAIL_URL", default="") or ("consolemail://" if DEBUG else "smtp://localhost:25")
+)
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="") or "riec-plan <noreply@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address the links in e-mails start with (no request tells a management command where the site is).
+SITE_URL = env("DJANGO_SITE_URL", default="") or "http://127.0.0.1:8000"
+
 # django-import-export: an import runs in one transaction and is all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
