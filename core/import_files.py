@@ -269,8 +269,11 @@ def read_csv(content: bytes, expected_columns: Sequence[str] = (), until: float 
         if len(header) > max_columns:
             raise FileRefused(f"De kopregel heeft meer dan {max_columns} kolommen; dat is geen export van ons.")
         return _dataset(header, records(), until)
-    except csv.Error as error:
-        raise FileRefused(f"Het CSV-bestand is niet te lezen (regel {reader.line_num}): {error}.") from None
+    except csv.Error:
+        raise FileRefused(
+            f"Het CSV-bestand is niet te lezen bij regel {reader.line_num}: een cel is te lang of een "
+            f"aanhalingsteken wordt niet gesloten."
+        ) from None
 
 
 # XLSX

@@ -438,6 +438,7 @@ class PolicyResource(resources.ModelResource):
         # The spreadsheet's row number of each row of the dataset (blank rows are left out), if known.
         self.row_numbers: list[int] | None = None
         self.deadline: float | None = None
+        self.columns_missing = False
 
     def get_diff_class(self) -> Any:
         return PreviewDiff
@@ -502,6 +503,7 @@ class PolicyResource(resources.ModelResource):
             if self.fields[name].column_name not in headers
         ]
         missing += [column for column in self.required_columns() if column not in headers and column not in missing]
+        self.columns_missing = bool(missing)
         if missing:
             found = ", ".join(f"‘{header}’" for header in headers[:12] if header) or _("geen")
             raise ValueError(
@@ -519,6 +521,11 @@ class PolicyResource(resources.ModelResource):
     def import_row(self, row: Any, instance_loader: Any, **kwargs: Any) -> Any:
         # Raised outside the library's row handling, so it ends the whole import (and rolls it back).
         check_time(self.deadline)
+        if self.columns_missing:
+            # The file is refused for its columns; an error on every row would only bury that message.
+            skipped = self.get_row_result_class()()
+            skipped.import_type = RowResult.IMPORT_TYPE_SKIP
+            return skipped
         index = kwargs["row_number"]
         # Numbered as in the spreadsheet: the header is row 1, the first data row is row 2.
         self.row_number = self.row_numbers[index - 1] if self.row_numbers else index + 1

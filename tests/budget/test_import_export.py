@@ -176,6 +176,7 @@ def test_a_missing_key_column_is_refused(bureau_client, plan_2024) -> None:
     response = upload(bureau_client, CostLine, content)
     assertContains(response, "Het bestand mist de kolom(men) ‘Jaar’; gevonden zijn de kolommen ‘Onderdeel’,")
     assert "confirm_form" not in response.context
+    assert len(response.context["import_errors"]) == 1  # not also an error on every row
 
 
 # Valid imports ----------------------------------------------------------------------------------
@@ -455,3 +456,17 @@ def test_the_export_page_is_dutch_with_a_labelled_select_all_and_no_inline_scrip
     assert all("src=" in attributes for attributes in re.findall(r"<script([^>]*)>", html))
     assert '<script src="/static/js/export-columns.js" defer></script>' in html
     assert 'option value="0">CSV (Excel; puntkomma&#x27;s, UTF-8)</option>' in html
+
+
+def test_the_import_pages_are_dutch(bureau_client, plan_2024) -> None:
+    form = bureau_client.get(admin_url(CostLine, "import"))
+    preview = upload(bureau_client, CostLine, csv_file([HEADER, line()]))
+    refused = upload(bureau_client, CostLine, csv_file([HEADER, line(Jaar="2031")]))
+    for response in (form, preview, refused):
+        html = response.content.decode()
+        for english in ("Submit", "Preview", "Confirm import", "Line number", "Errors", "File to import", "Resource"):
+            assert english not in html, english
+    assertContains(form, '<input type="submit" class="default" value="Bestand controleren">', html=True)
+    assertContains(preview, "<h2>Voorbeeld</h2>", html=True)
+    assertContains(preview, '<input type="submit" class="default" name="confirm" value="Import bevestigen">', html=True)
+    assertContains(refused, "<h2>Er is niets geïmporteerd</h2>", html=True)

@@ -151,7 +151,7 @@ def test_control_characters_are_refused_per_row_and_column(bureau_client, plan_2
     assert errors[1].startswith("Rij 3, kolom ‘Groep’: De cel bevat een onzichtbaar stuurteken (U+001B)")
     assert len(errors) == 2
     assert "confirm_form" not in response.context
-    assert not CostLine.objects.filter(label__in=["Nieuwe\x00kosten", "Nog meer"]).exists()
+    assert not CostLine.objects.filter(label__in=["Nog meer", "Met een\nnieuwe regel en een\ttab"]).exists()
 
 
 # Limits -----------------------------------------------------------------------------------------
@@ -274,3 +274,8 @@ def test_an_import_over_its_time_budget_is_refused_and_writes_nothing(bureau_cli
     settings.IMPORT_TIME_BUDGET_SECONDS = 40
     assert confirm(bureau_client, preview).status_code == 302  # the upload is still there to confirm
     assert CostLine.objects.filter(label="Nieuwe kosten").count() == 1
+
+
+def test_a_cell_too_long_for_a_csv_is_refused_in_dutch(bureau_client, plan_2024) -> None:
+    content = csv_file([COSTS, cost_line("x" * 200_000)], ";")
+    refused(bureau_client, content, "Het CSV-bestand is niet te lezen bij regel 2: een cel is te lang")
