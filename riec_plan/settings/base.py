@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page of a logged-in user, PDFs included: Cache-Control: private, no-store.
+    "riec_plan.private_pages.PrivatePagesMiddleware",
     # Records the logged-in user on every historical record (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     # Every page needs a login unless its view is explicitly marked login_not_required.
@@ -230,6 +232,19 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 # Spreadsheets often end in empty rows; they are not rows to import.
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+# An uploaded file waits for its confirmation in the database (core.models.PendingImport), which every
+# app server shares; the library's default keeps it in the local /tmp of one server.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "core.import_files.DatabaseStorage"
+# Uploads stay in memory, never in a temporary file, and beyond IMPORT_MAX_UPLOAD_BYTES they are not kept.
+FILE_UPLOAD_HANDLERS = ["core.import_files.BoundedMemoryUploadHandler"]
+# Limits of an import (core.import_files); each refuses the whole file with a Dutch message.
+IMPORT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_ROWS = 20_000
+IMPORT_MAX_COLUMNS = 100
+IMPORT_MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
+IMPORT_MAX_ERRORS_SHOWN = 100
+# Reading and importing one file stops after this many seconds (gunicorn's timeout is 60).
+IMPORT_TIME_BUDGET_SECONDS = env.int("IMPORT_TIME_BUDGET_SECONDS", default=40)
 
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING: dict[str, Any] = {
