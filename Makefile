@@ -22,7 +22,6 @@ debian:
 
 migrate: setup
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=true $(PY) manage.py createcachetable
 
 load: migrate
 	DJANGO_DEBUG=true $(PY) manage.py load_plan

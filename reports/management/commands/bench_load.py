@@ -113,11 +113,8 @@ class Command(BaseCommand):
         server: subprocess.Popen[bytes] | None = None
         try:
             self.stdout.write(f"Database: {'PostgreSQL ' + PG_BENCH_DB if use_pg else 'SQLite (wegwerpbestand)'}")
-            for command in (
-                ["migrate", "--noinput", "-v0"],
-                ["createcachetable"],
-                ["loaddata", "jaarplan_2024", "-v0"],
-            ):
+            # `migrate` sets up everything, the cache table included (core/migrations/0001_cache_table.py).
+            for command in (["migrate", "--noinput", "-v0"], ["loaddata", "jaarplan_2024", "-v0"]):
                 self.manage(*command)
             # `shell` may print a line of its own first (auto-imports); the keys are the last line.
             sessions = (
