@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar, cast
 
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
+
+from core import clock
 
 from .builders import PlanReport, build_plan_report, plan_years
 from .dashboards import (
@@ -28,8 +31,11 @@ from .dashboards import (
 )
 from .models import RenderedDocument
 from .pdf import fingerprint, render_pdf
+from .versions import content_version
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @require_GET
@@ -37,32 +43,39 @@ def plan_index(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/plan_index.html", {"plans": plan_years()})
 
 
-# A rendered page body stays in the cache this long after it was last rendered; a changed report
-# gets a new key anyway, so this only bounds how long a body nobody asks for any more takes up room.
+# A rendered page body stays in the cache this long after it was last rendered; changed data or code
+# gives a new key anyway, so this only bounds how long a body nobody asks for any more takes up room.
 RENDERED_BODY_TIMEOUT = 24 * 60 * 60
+_MISSING = object()
 
 
-def cached_body(name: str, template: str, context_name: str, data: object) -> SafeString:
-    """`template` rendered with `data`, from Django's cache (the database cache, shared by every app server).
+def cached_body(name: str, render_body: Callable[[], T]) -> T:
+    """What `render_body()` returns, from Django's cache (the database cache, shared by every app server).
 
-    The key is `fingerprint(data)`: the data's repr (every value the body prints) plus the report
-    templates, so any change to the data or to a template renders afresh; nothing is invalidated by hand.
-    The template gets only `data`, never the request or the user, so the body is the same for everyone;
-    the page around it (user name, CSRF token) is rendered per request.
+    The key is the content version (`reports.versions`): one query for the version of the data, plus
+    the version of the code and templates, so any edit renders afresh and nothing is invalidated by
+    hand. A body from the cache costs that query and the cache read, not the builder's queries:
+    `render_body` builds and renders only on a miss. It gets no request or user, so the body is the
+    same for everyone; the page around it (user name, CSRF token) is rendered per request.
     """
-    key = f"reports:{name}:{fingerprint(data)}"
-    body = cache.get(key)
-    if body is None:
-        body = render_to_string(template, {context_name: data})
+    key = f"reports:{name}:{content_version()}"
+    body = cache.get(key, _MISSING)
+    if body is _MISSING:
+        body = render_body()
         cache.set(key, body, RENDERED_BODY_TIMEOUT)
-    return mark_safe(body)  # noqa: S308 - our own template's output, escaped when it was rendered
+    return cast(T, body)
 
 
 @require_GET
 def plan_report(request: HttpRequest, year: int) -> HttpResponse:
-    report = build_plan_report(year)
-    body = cached_body(f"jaarplan-{report.year}", "reports/_plan_body.html", "report", report)
-    return render(request, "reports/jaarplan.html", {"report": report, "plan_body": body})
+    def render_body() -> tuple[str, str]:
+        report = build_plan_report(year)  # 404 for a year without a plan: nothing is cached then
+        return report.title, render_to_string("reports/_plan_body.html", {"report": report})
+
+    title, body = cached_body(f"jaarplan-{year}", render_body)
+    # Our own template's output, escaped when it was rendered.
+    context = {"title": title, "year": year, "plan_body": mark_safe(body)}  # noqa: S308
+    return render(request, "reports/jaarplan.html", context)
 
 
 def _stored_pdf(key: str, current: str) -> bytes | None:
@@ -132,11 +145,17 @@ def plan_pdf(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    dashboard = build_dashboard()
-    body = (
-        None if dashboard is None else cached_body("dashboard", "reports/_dashboard_body.html", "dashboard", dashboard)
-    )
-    return render(request, "reports/dashboard.html", {"dashboard": dashboard, "dashboard_body": body})
+    def render_body() -> str | None:
+        dashboard = build_dashboard()
+        if dashboard is None:
+            return None  # no plan yet: the page says so, per user
+        return render_to_string("reports/_dashboard_body.html", {"dashboard": dashboard})
+
+    # Overdue is measured against today, so each day has its own body.
+    body = cached_body(f"dashboard-{clock.today().isoformat()}", render_body)
+    # Our own template's output, escaped when it was rendered.
+    context = {"dashboard_body": None if body is None else mark_safe(body)}  # noqa: S308
+    return render(request, "reports/dashboard.html", context)
 
 
 @require_GET
