@@ -18,12 +18,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods
 
 from core import clock, permissions
 
 from .forms import ProgressUpdateForm, QuickUpdateForm
 from .models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status
+
+FIELDS_TEMPLATE = "strategy/_form_fields.html"
 
 # The district resolver the districts app registers for Action reads the section's and its
 # parent's district plan; selecting those with the action lets it answer without queries.
@@ -124,6 +128,7 @@ class Row:
     district: str
     latest: ProgressUpdate | None
     form: QuickUpdateForm | None = None
+    fields: SafeString | None = None  # the form's fields as HTML
 
     @property
     def status(self) -> str:
@@ -132,6 +137,27 @@ class Row:
     @property
     def status_label(self) -> str:
         return self.action.get_status_display()
+
+
+# Stands for an action's id in the prefix of the one blank form that is rendered (see BlankFields).
+BLANK_PK = "__pk__"
+
+
+class BlankFields:
+    """The fields of a blank quick-update form for any action, rendered once per page.
+
+    Blank forms differ only in their prefix (the action's id in every name, id and label), so one is
+    rendered with a placeholder and copied, as a formset's `empty_form`: the bureau's page shows a
+    form for every action of the plan, and rendering each one's widgets took most of its time.
+    """
+
+    def __init__(self, today: datetime.date) -> None:
+        form = QuickUpdateForm(instance=ProgressUpdate(), today=today, prefix=_prefix(BLANK_PK))
+        self.html = render_to_string(FIELDS_TEMPLATE, {"form": form})
+
+    def for_action(self, action: Action) -> SafeString:
+        # Only digits replace the placeholder in HTML we rendered and escaped ourselves.
+        return mark_safe(self.html.replace(_prefix(BLANK_PK), _prefix(int(action.pk))))  # noqa: S308
 
 
 @require_http_methods(["GET", "POST"])
@@ -152,7 +178,7 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
         if not permissions.can_report_progress(user, posted):
             raise PermissionDenied("U mag geen voortgang melden voor deze actie.")
         update = ProgressUpdate(action=posted, author=user)
-        bound = QuickUpdateForm(request.POST, instance=update, today=reference, prefix=_prefix(posted))
+        bound = QuickUpdateForm(request.POST, instance=update, today=reference, prefix=_prefix(posted.pk))
         if bound.is_valid():
             bound.save()
             messages.success(request, f"De voortgang van “{posted.title}” is bijgewerkt.")
@@ -173,6 +199,7 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     todo: list[Row] = []
     updated: list[Row] = []
     done: list[Row] = []
+    blank = BlankFields(reference)
     for action in actions:
         row = Row(action, _district_label(action, names), action.latest_update)
         if any(start <= u.date <= end for u in action.updates_newest_first):
@@ -181,11 +208,11 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
             # Finished in an earlier quarter: nothing left to report.
             done.append(row)
         else:
-            row.form = (
-                bound
-                if bound is not None and bound.instance.action_id == action.pk
-                else QuickUpdateForm(instance=ProgressUpdate(action=action), today=reference, prefix=_prefix(action))
-            )
+            if bound is not None and bound.instance.action_id == action.pk:
+                row.form = bound  # shown again with its errors
+                row.fields = render_to_string(FIELDS_TEMPLATE, {"form": bound})
+            else:
+                row.fields = blank.for_action(action)
             todo.append(row)
     context.update(
         {
@@ -206,8 +233,8 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "strategy/my_actions.html", context)
 
 
-def _prefix(action: Action) -> str:
-    return f"actie-{action.pk}"
+def _prefix(pk: int | str) -> str:
+    return f"actie-{pk}"
 
 
 def _posted_action(request: HttpRequest) -> Action:

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.template.loader import render_to_string
 from django.test import Client
 
 from core import clock
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from districts.models import District
+from strategy.forms import QuickUpdateForm
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
 from tests.strategy.factories import ProgressUpdateFactory
 
@@ -181,6 +183,21 @@ def test_bureau_sees_every_action_lacking_an_update(plan: AnnualPlan, django_use
     assert len(response.context["todo"]) == Action.objects.count() - 1
     assert titles(response.context["updated"]) == [updated.title]
     assert client.post(URL, quick_post(updated, status=Status.ON_TRACK, percentage=60)).status_code == 302
+
+
+def test_every_action_gets_its_own_form_as_if_rendered_for_it(plan: AnnualPlan, django_user_model: Any) -> None:
+    """The blank form is rendered once and copied per action: each copy is what rendering it would give."""
+    client, _ = login(django_user_model, BUREAU, is_staff=True)
+    response = client.get(URL)
+    html = response.content.decode()
+    todo = response.context["todo"]
+    assert len(todo) == Action.objects.count()
+    for row in todo:
+        own = QuickUpdateForm(instance=ProgressUpdate(action=row.action), today=TODAY, prefix=f"actie-{row.action.pk}")
+        assert row.fields == render_to_string("strategy/_form_fields.html", {"form": own})
+        assert f'name="actie-{row.action.pk}-status"' in html
+        assert f'<label for="id_actie-{row.action.pk}-percentage"' in html
+    assert "__pk__" not in html
 
 
 @pytest.mark.parametrize("role", [STEERING_GROUP, None])
