@@ -18,6 +18,8 @@ A stored PDF and a cached page body are valid as long as neither changed:
   done anywhere in the app: `QuerySet.update()` without a save afterwards (`core.history.claim_version`
   is always followed by one) and edits in SQL by hand. The count is there for PostgreSQL: of two
   transactions the one with the lower history id may commit last, which leaves the maximum alone.
+  Counting reads every id, so the query grows with the tables: under a millisecond with the 2024
+  plan, a few milliseconds at some hundred thousand history rows (cleaning up old history helps).
 """
 
 from __future__ import annotations
@@ -83,24 +85,25 @@ def render_version() -> str:
     return _render_version_of_this_process()
 
 
-def _newest_and_count(model: type[Model]) -> str:
+def _ids_of(number: int, model: type[Model]) -> str:
     quote = connection.ops.quote_name
     pk, table = cast(str, model._meta.pk.column), model._meta.db_table  # a concrete field always has a column
     # Names from the models' own metadata, quoted; nothing from a request.
-    return f"SELECT MAX({quote(pk)}), COUNT(*) FROM {quote(table)}"  # noqa: S608
+    return f"SELECT {number} AS t, {quote(pk)} AS k FROM {quote(table)}"  # noqa: S608
 
 
 @functools.cache
 def _data_version_sql() -> str:
-    """One SELECT over every plan table, its history table and the applied migrations."""
+    """One SELECT over every plan table, its history table and the applied migrations.
+
+    Per table the newest id and the number of rows, as one aggregate over the ids of all of them:
+    on PostgreSQL half the work of a separate MAX and COUNT per table (planning 49 aggregates).
+    """
     histories = sorted((m for m in apps.get_models() if issubclass(m, HistoricalChanges)), key=lambda m: m._meta.label)
-    parts = [
-        _newest_and_count(model)
-        for history in histories
-        for model in (history.instance_type, history)  # type: ignore[attr-defined]
-    ]
-    parts.append(_newest_and_count(MigrationRecorder.Migration))
-    return " UNION ALL ".join(parts)
+    models = [model for history in histories for model in (history.instance_type, history)]  # type: ignore[attr-defined]
+    models.append(MigrationRecorder.Migration)
+    ids = " UNION ALL ".join(_ids_of(number, model) for number, model in enumerate(models))
+    return f"SELECT t, MAX(k), COUNT(*) FROM ({ids}) all_ids GROUP BY t ORDER BY t"  # noqa: S608
 
 
 def data_version() -> str:
