@@ -5,8 +5,9 @@ file), starts `gunicorn riec_plan.wsgi` on a free loopback port with production 
 users by creating their sessions in Python, and then:
 
 - 20 connections for --duration seconds on a minimal logged-in page (/jaarplannen/), the report page
-  /jaarplan/2024/ and the dashboard /: requests per second, p50/p95 latency, errors (anything but 200),
-  and the throughput of the report and the dashboard as a share of the minimal page's (target: half);
+  /jaarplan/2024/ and the dashboard /, taking turns in three rounds: requests per second, p50/p95
+  latency (of the slowest turn), errors (anything but 200), and the throughput of the report and the
+  dashboard as a share of the minimal page's (target: half);
 - 20 simultaneous requests for /jaarplan/2024.pdf with the PDF cache emptied: how often the PDF was
   rendered (the "PDF gemaakt" log lines of reports.views), which must be once.
 
