@@ -22,7 +22,6 @@ debian:
 
 migrate: setup
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=true $(PY) manage.py createcachetable
 
 load: migrate
 	DJANGO_DEBUG=true $(PY) manage.py load_plan
@@ -52,6 +51,7 @@ test: debian setup lint check
 	$(BIN)/pytest
 
 bench: setup
+	# Every page for one user of each role (target 300 ms), then the jaarplan as HTML and PDF.
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench
 	# Load on gunicorn with two workers (wrk; a throw-away PostgreSQL database, or SQLite without one).
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench_load

@@ -10,10 +10,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -196,6 +199,19 @@ class PolicyModelAdmin(VersionedAdminMixin, PolicyChoicesMixin, SimpleHistoryAdm
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return permissions.can_view(request.user)
+
+    def action_checkbox(self, obj: Model) -> SafeString:
+        """The row's checkbox for the bulk actions: Django's own markup, without a template per row.
+
+        Django renders a forms.CheckboxInput through the template engine for every row of a
+        changelist, about a quarter of the time of a list of 40 actions or cost lines.
+        """
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return permissions.can_view(request.user, obj)

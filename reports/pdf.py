@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .versions import render_version
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +21,6 @@ logger = logging.getLogger(__name__)
 # http(s): elsewhere, data:, ...) is refused without any I/O.
 BASE_URL = "https://riec-plan.invalid/static/"
 MIME_TYPES = {".css": "text/css", ".woff2": "font/woff2", ".svg": "image/svg+xml", ".png": "image/png"}
-# Every print stylesheet of the PDFs lives here; all of them count in the cache fingerprint.
-PRINT_STYLE_DIR = Path(settings.BASE_DIR) / "static" / "reports"
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -53,18 +52,15 @@ def render_pdf(html: str, fetcher: StaticOnlyFetcher | None = None) -> bytes:
     return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher or StaticOnlyFetcher()).write_pdf()
 
 
-TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "reports"
-
-
 def fingerprint(data: object) -> str:
-    """The PDF is a function of the report data, the report templates and the print stylesheets.
+    """The PDF is a function of the report data and of everything that renders it.
 
     `data` is the plain report context: its repr holds every value the document prints (the
-    Markdown sources included), so comparing fingerprints needs no rendering at all.
+    Markdown sources included), so comparing fingerprints needs no rendering at all. The render
+    version covers the rest: templates, print stylesheets and letters, and the Python that shapes
+    the output (builders, Markdown allow-list, amount formatting, this module ...), so a deploy
+    that changes any of them renders the stored PDFs afresh.
     """
-    digest = hashlib.sha256(repr(data).encode())
-    for template in sorted(TEMPLATE_DIR.glob("*.html")):
-        digest.update(template.read_bytes())
-    for stylesheet in sorted(PRINT_STYLE_DIR.glob("*.css")):
-        digest.update(stylesheet.read_bytes())
+    digest = hashlib.sha256(render_version().encode())
+    digest.update(repr(data).encode())
     return digest.hexdigest()

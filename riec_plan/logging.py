@@ -1,4 +1,4 @@
-"""Logging for production (one JSON object per line on stdout) and the answer to a lost database.
+"""Logging for production (one JSON object per line on stdout) and the answer to a lost database connection.
 
 Both live here because both are about what operations sees when something goes wrong.
 """
@@ -11,13 +11,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("riec_plan.database")
 
-# The exceptions a database that went away (restart, failover, network) raises during a request.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+# SQLSTATEs with which the server itself ends the connection: class 08 (connection exception) and
+# 57P01-57P03 (shut down by an administrator, crashed, not yet accepting connections).
+CONNECTION_LOST_STATES = ("08", "57P01", "57P02", "57P03")
 
 UNAVAILABLE_MESSAGE = "De database is tijdelijk niet bereikbaar. Probeer het over een minuut opnieuw."
 RETRY_AFTER_SECONDS = 60
@@ -68,6 +69,28 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` means the connection to the database is gone (restart, failover, network).
+
+    Only that is worth the 503 page with Retry-After: it passes by itself. Any other database error
+    (a missing table, a query the database refuses, a deadlock) is a bug or a one-off and stays a
+    500, with its traceback in the log like every other error.
+    """
+    if isinstance(exc, InterfaceError):
+        return True  # the driver refuses a connection that is already closed
+    if not isinstance(exc, OperationalError):
+        return False
+    # Django keeps the driver's own exception as the cause; PostgreSQL's answer carries a SQLSTATE.
+    state = getattr(exc.__cause__, "sqlstate", None)
+    if state:
+        return str(state).startswith(CONNECTION_LOST_STATES)
+    # No answer from the server: connecting failed (Django holds no connection then), or the
+    # connection broke during the query (psycopg marks it closed). A failed SQLite query (such as
+    # "no such table") leaves the connection open.
+    raw = connections[DEFAULT_DB_ALIAS].connection
+    return raw is None or bool(getattr(raw, "closed", False))
+
+
 def database_unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
     logger.error(
         "Database niet bereikbaar tijdens %s %s: %s",
@@ -82,7 +105,7 @@ def database_unavailable_response(request: HttpRequest, exc: BaseException) -> H
 
 
 class DatabaseUnavailableMiddleware:
-    """A view that loses its database answers 503 with a Dutch page and Retry-After, not 500.
+    """A view that loses its database connection answers 503 with a Dutch page and Retry-After, not 500.
 
     Errors raised outside the view (loading the session for the login check, saving it afterwards)
     never reach `process_exception`; `riec_plan.views.server_error` (handler500) catches those.
@@ -95,6 +118,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, DATABASE_UNAVAILABLE):
+        if connection_lost(exception):
             return database_unavailable_response(request, exception)
         return None

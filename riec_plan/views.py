@@ -15,7 +15,7 @@ from django.views.defaults import server_error as default_server_error
 
 from strategy.models import AnnualPlan
 
-from .logging import DATABASE_UNAVAILABLE, database_unavailable_response
+from .logging import connection_lost, database_unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +36,12 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: a database that went away anywhere in the request (session, login check) gives the 503 page.
+    """handler500: a lost database connection anywhere in the request (session, login check) gives the 503 page.
 
     Django calls this inside its `except` block, so the exception is still in `sys.exc_info()`.
     """
     exc = sys.exc_info()[1]
-    if isinstance(exc, DATABASE_UNAVAILABLE):
+    if exc is not None and connection_lost(exc):
         return database_unavailable_response(request, exc)
     try:
         return default_server_error(request)

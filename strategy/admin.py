@@ -66,11 +66,6 @@ def document_order_keys(prefix: str = "") -> dict[str, Case]:
     return keys
 
 
-def in_document_order(queryset: QuerySet[PlanSection]) -> QuerySet[PlanSection]:
-    keys = document_order_keys()
-    return queryset.annotate(**keys).order_by("plan", *keys, "pk")
-
-
 # Strategy ---------------------------------------------------------------------------------------
 
 
@@ -205,19 +200,8 @@ class AnnualPlanForm(forms.ModelForm):
         error_messages = {"price_compensation": PERCENTAGE_ERRORS}
 
 
-class PlanSectionInline(PolicyTabularInline):
-    """The plan's table of contents; the long body is edited on the section's own page."""
-
-    model = PlanSection
-    fk_name = "plan"
-    fields = ("order", "parent", "title", "slug")
-    autocomplete_fields = ("parent",)
-    prepopulated_fields = {"slug": ("title",)}
-    show_change_link = True
-    extra = 0
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[PlanSection]:
-        return in_document_order(super().get_queryset(request))
+# What the table of contents on the plan's page needs of a section.
+OUTLINE_FIELDS = ("pk", "plan_id", "parent_id", "order", "title")
 
 
 @admin.register(AnnualPlan)
@@ -229,7 +213,9 @@ class AnnualPlanAdmin(PolicyModelAdmin):
     list_filter = ("status", "strategy")
     search_fields = ("title", "year")
     autocomplete_fields = ("strategy",)
-    inlines = (PlanSectionInline,)
+    # No inline of the sections: 45 rows of form fields made this the slowest page of the admin
+    # (1.6 s, 196 KB). The change page lists them as a numbered table of contents instead, each
+    # linking to the section's own page, where its text, place and order are edited.
     actions = ("create_next_year_plan",)
     fieldsets = (
         (
@@ -280,6 +266,11 @@ class AnnualPlanAdmin(PolicyModelAdmin):
         extra = {
             "can_adopt": plan is not None and permissions.can_adopt(request.user, plan),
             "can_reopen": plan is not None and permissions.can_reopen(request.user, plan),
+            # Query: the outline of the plan's sections, numbered and in document order.
+            "sections": None if plan is None else PlanSection.objects.numbered(plan.sections.only(*OUTLINE_FIELDS)),
+            "can_add_section": plan is not None
+            and permissions.can_add(request.user, PlanSection)
+            and permissions.can_change(request.user, plan),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra)

@@ -153,6 +153,15 @@ def logged_in(user: Any) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def no_bodies_from_earlier_tests() -> None:
+    """Each test rolls its database back, so ids and with them data versions recur: start without the
+    page bodies the previous test left in this process's memory (reports.views.recent_bodies)."""
+    from reports.views import recent_bodies
+
+    recent_bodies.clear()
+
+
 @pytest.fixture
 def bureau_admin(django_user_model: Any) -> Any:
     return django_user_model.objects.create_superuser(username="bureau", email="bureau@riec.test", password="geheim")

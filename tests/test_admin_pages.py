@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin import ModelAdmin
 from simple_history.models import HistoricalChanges
 
 from strategy.models import Strategy
@@ -73,3 +74,13 @@ def test_autocomplete_fields_answer(bureau_client: Any, model: Any, field: str) 
     )
     assert response.status_code == 200
     assert response.json()["results"]
+
+
+@pytest.mark.parametrize("model", FACTORIES, ids=lambda m: m.__name__)
+def test_the_row_checkbox_is_djangos_own_markup(model: Any) -> None:
+    """Every changelist row's checkbox is written directly (not through a widget template), identically."""
+    obj = FACTORIES[model](**({"title": "<b>Vet & zo</b>"} if hasattr(model, "title") else {}))
+    model_admin = admin.site.get_model_admin(model)
+    ours = model_admin.action_checkbox(obj)
+    assert ours == ModelAdmin.action_checkbox(model_admin, obj)
+    assert f'value="{obj.pk}"' in ours and "Selecteer dit object voor een actie" in ours

@@ -8,18 +8,22 @@ import os
 import secrets
 import subprocess
 import sys
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, ProgrammingError
 from django.test import Client
+from psycopg.errors import AdminShutdown, ConnectionFailure, DeadlockDetected, UndefinedTable
 
 from reports import views as report_views
 from riec_plan import views as project_views
 from riec_plan.logging import UNAVAILABLE_MESSAGE, JsonFormatter
+from tests.strategy.factories import AnnualPlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,27 +67,51 @@ def test_health_answers_503_when_the_database_does_not(client: Client, monkeypat
     assert response.json() == {"status": "database unavailable"}
 
 
-@pytest.mark.parametrize("error", [OperationalError("server closed the connection"), InterfaceError("closed")])
+def from_driver(driver_error: psycopg.Error) -> DatabaseError:
+    """The Django exception for a psycopg error, as Django's wrapper raises it (the driver's error as cause)."""
+    wrapped = {"OperationalError": OperationalError, "ProgrammingError": ProgrammingError}
+    name = next(c.__name__ for c in type(driver_error).__mro__ if c.__name__ in wrapped)
+    error = wrapped[name](*driver_error.args)
+    error.__cause__ = driver_error
+    return error
+
+
+# What the database says when the connection itself is gone: each answers 503, comes back by itself.
+LOST_CONNECTIONS = {
+    "server shut down": lambda: from_driver(AdminShutdown("terminating connection due to administrator command")),
+    "connection failure": lambda: from_driver(ConnectionFailure("server closed the connection unexpectedly")),
+    "closed connection": lambda: InterfaceError("connection already closed"),
+}
+# Database errors of a connection that works: bugs or one-offs, a 500 with the traceback in the log.
+OTHER_DATABASE_ERRORS = {
+    "missing table (SQLite)": lambda: OperationalError("no such table: django_cache"),
+    "missing table (PostgreSQL)": lambda: from_driver(UndefinedTable('relation "django_cache" does not exist')),
+    "deadlock": lambda: from_driver(DeadlockDetected("deadlock detected")),
+}
+
+
+@pytest.mark.parametrize("make_error", LOST_CONNECTIONS.values(), ids=LOST_CONNECTIONS.keys())
 def test_a_view_losing_the_database_gives_the_dutch_503_page(
-    bureau_client: Client, monkeypatch: Any, caplog: Any, error: Exception
+    bureau_client: Client, monkeypatch: Any, caplog: Any, make_error: Any
 ) -> None:
     def lost(*args: Any, **kwargs: Any) -> Any:
-        raise error
+        raise make_error()
 
-    monkeypatch.setattr(report_views, "build_dashboard", lost)
+    # The list of plans asks the database on every request (no cached body in between).
+    monkeypatch.setattr(report_views, "plan_years", lost)
     with caplog.at_level(logging.ERROR, logger="riec_plan.database"):
-        response = bureau_client.get("/")
+        response = bureau_client.get("/jaarplannen/")
     assert response.status_code == 503
     assert response["Retry-After"] == "60"
     assert UNAVAILABLE_MESSAGE in response.content.decode()
-    assert "Database niet bereikbaar tijdens GET /" in caplog.text
+    assert "Database niet bereikbaar tijdens GET /jaarplannen/" in caplog.text
 
 
 def test_losing_the_database_outside_the_view_also_gives_503(bureau_client: Client, monkeypatch: Any) -> None:
     """Loading the session for the login check happens before any view: handler500 answers there."""
 
     def lost(self: Any) -> Any:
-        raise OperationalError("terminating connection due to administrator command")
+        raise from_driver(AdminShutdown("terminating connection due to administrator command"))
 
     monkeypatch.setattr(SessionStore, "load", lost)
     client = Client(raise_request_exception=False)
@@ -94,14 +122,72 @@ def test_losing_the_database_outside_the_view_also_gives_503(bureau_client: Clie
     assert UNAVAILABLE_MESSAGE in response.content.decode()
 
 
+@pytest.mark.parametrize("make_error", OTHER_DATABASE_ERRORS.values(), ids=OTHER_DATABASE_ERRORS.keys())
+def test_other_database_errors_are_a_500_with_the_traceback_in_the_log(
+    bureau_client: Client, monkeypatch: Any, caplog: Any, make_error: Any
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise make_error()
+
+    monkeypatch.setattr(report_views, "plan_years", broken)
+    client = Client(raise_request_exception=False)
+    client.cookies = bureau_client.cookies
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/jaarplannen/")
+    assert response.status_code == 500
+    assert UNAVAILABLE_MESSAGE not in response.content.decode()
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.exc_info is not None and isinstance(record.exc_info[1], DatabaseError)
+    assert "Traceback" in caplog.text and "in broken" in caplog.text
+    assert not [r for r in caplog.records if r.name == "riec_plan.database"]
+
+
+def test_a_missing_cache_table_is_a_500_not_a_lost_database(bureau_client: Client, settings: Any, caplog: Any) -> None:
+    """A cached page whose cache table does not exist: the database answers, so this is no outage."""
+    AnnualPlanFactory(year=2024)
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "no_such_cache_table"}
+    }
+    client = Client(raise_request_exception=False)
+    client.cookies = bureau_client.cookies
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/jaarplan/2024/")
+    assert response.status_code == 500
+    assert UNAVAILABLE_MESSAGE not in response.content.decode()
+    assert "Internal Server Error: /jaarplan/2024/" in caplog.text
+    assert "no_such_cache_table" in caplog.text  # the traceback names the missing table
+    assert "Database niet bereikbaar" not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_alone_creates_the_cache_table_and_migrating_back_drops_it() -> None:
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+
+    table = settings.CACHES["default"]["LOCATION"]
+    try:
+        call_command("migrate", "core", "zero", verbosity=0)
+        assert table not in connection.introspection.table_names()
+        call_command("migrate", "core", verbosity=0)
+        assert table in connection.introspection.table_names()
+        cache.set("proef", "bewaard")
+        # Running it on a database that already has the table (made by createcachetable) changes nothing.
+        migration = import_module("core.migrations.0002_cache_table")
+        migration.create_cache_tables(None, connection.schema_editor())
+        assert cache.get("proef") == "bewaard"
+    finally:
+        call_command("migrate", "core", verbosity=0)
+
+
 def test_other_errors_stay_a_500(bureau_client: Client, monkeypatch: Any) -> None:
     def broken(*args: Any) -> Any:
         raise ValueError("a bug, not the database")
 
-    monkeypatch.setattr(report_views, "build_dashboard", broken)
+    monkeypatch.setattr(report_views, "plan_years", broken)
     client = Client(raise_request_exception=False)
     client.cookies = bureau_client.cookies
-    response = client.get("/")
+    response = client.get("/jaarplannen/")
     assert response.status_code == 500
     assert UNAVAILABLE_MESSAGE not in response.content.decode()
 

@@ -178,7 +178,7 @@ STORAGES = {
 # Several app servers share one PostgreSQL and nothing else: sessions live in the database
 # (Django's database session engine, which riec_plan.sessions extends only to remember the stored
 # expiry date), rendered PDFs in reports.RenderedDocument, and the cache in a database table
-# (`manage.py createcachetable`).
+# (created by `migrate`: core/migrations/0002_cache_table.py).
 SESSION_ENGINE = "riec_plan.sessions"
 CACHES = {
     "default": {

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
 from budget.models import CostLine
-from reports import views
+from reports import versions, views
 from reports.builders import build_plan_report
+from reports.models import RenderedDocument
 from strategy.models import Action, AnnualPlan, PlanSection
+from tests.conftest import admin_post_data, admin_url
 from tests.strategy.test_jaarplan_2024_fixture import TABLE_OF_CONTENTS
 
 pytestmark = pytest.mark.django_db
@@ -176,20 +180,104 @@ def test_pdf_is_cached_until_the_plan_changes(reader: Client, fresh_plan_2024: A
     assert "Investeren in kennis, kunde en netwerk" in rendered[1]
 
 
+@pytest.fixture
+def fresh_render_version() -> Any:
+    """The render version of a new process (a deploy), computed again on the first call; restored after."""
+    versions._render_version_of_this_process.cache_clear()
+    yield
+    versions._render_version_of_this_process.cache_clear()
+
+
+def edited_source(monkeypatch: Any, relative: str) -> None:
+    """Deploy an edited version of one file: its content as read from now on differs."""
+    target = Path(settings.BASE_DIR) / relative
+    assert target.is_file()
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(
+        Path, "read_bytes", lambda path: read_bytes(path) + (b"\n# edited\n" if path == target else b"")
+    )
+
+
+# Python that shapes the output besides the templates and stylesheets: a change to any renders afresh.
+SHAPING_FILES = [
+    "budget/formatting.py",  # the amounts
+    "reports/markup.py",  # the Markdown allow-list
+    "reports/builders.py",
+    "reports/pdf.py",
+    "reports/dashboards.py",
+    "budget/checks.py",
+    "strategy/models.py",  # numbers, statuses, labels
+    "templates/reports/_plan_body.html",
+    "static/reports/print.css",
+]
+
+
+@pytest.mark.parametrize("relative", SHAPING_FILES)
+def test_the_render_version_changes_with_everything_that_shapes_the_output(
+    relative: str, monkeypatch: Any, fresh_render_version: Any
+) -> None:
+    before = versions.render_version()
+    assert relative in {name for name, _ in versions.render_inputs()}
+    edited_source(monkeypatch, relative)
+    assert versions.render_version() == before  # computed once per process
+    versions._render_version_of_this_process.cache_clear()  # the deploy's new process
+    assert versions.render_version() != before
+
+
+def test_the_render_version_changes_with_the_renderer_library(monkeypatch: Any, fresh_render_version: Any) -> None:
+    before = versions._compute_render_version()
+    real = versions.metadata.version
+    monkeypatch.setattr(versions.metadata, "version", lambda name: "99.0" if name == "weasyprint" else real(name))
+    assert versions._compute_render_version() != before
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_deploy_with_other_python_renders_the_stored_pdf_afresh(
+    reader: Client, fresh_plan_2024: AnnualPlan, monkeypatch: Any, fresh_render_version: Any
+) -> None:
+    rendered: list[str] = []
+    monkeypatch.setattr(views, "render_pdf", lambda html: rendered.append(html) or b"%PDF-fake")
+    reader.get("/jaarplan/2024.pdf")
+    reader.get("/jaarplan/2024.pdf")
+    assert len(rendered) == 1
+    stored = RenderedDocument.objects.get(key="jaarplan-2024").fingerprint
+
+    # The same data, but a new Markdown allow-list in reports/markup.py (or amount formatting, or builder).
+    edited_source(monkeypatch, "reports/markup.py")
+    versions._render_version_of_this_process.cache_clear()
+    reader.get("/jaarplan/2024.pdf")
+    assert len(rendered) == 2
+    assert RenderedDocument.objects.get(key="jaarplan-2024").fingerprint != stored
+
+
 def test_report_body_comes_from_the_cache_until_the_plan_changes(
-    reader: Client, plan: AnnualPlan, django_user_model: Any, django_assert_num_queries: Any, monkeypatch: Any
+    reader: Client,
+    plan: AnnualPlan,
+    bureau_client: Client,
+    django_user_model: Any,
+    django_assert_num_queries: Any,
+    monkeypatch: Any,
 ) -> None:
     url = reverse("reports:plan_report", args=[2024])
     first = reader.get(url)
     assert first.status_code == 200
     renderings: list[str] = []
-    render = views.render_to_string
+    built: list[int] = []
+    render, build = views.render_to_string, views.build_plan_report
     monkeypatch.setattr(views, "render_to_string", lambda *a, **kw: renderings.append(a[0]) or render(*a, **kw))
-    # Session, user, the user's groups (menu), the builder's eleven queries, the rendered body read from
-    # the cache; no rendering.
-    with django_assert_num_queries(15):
+    monkeypatch.setattr(views, "build_plan_report", lambda year: built.append(year) or build(year))
+    # (`reader` and `bureau_client` share the test client: the requests are the bureau's.)
+    # Session, user, the version of the data (one query over all plan and history tables), the plan (the
+    # bureau gets the edit link); the body this worker served before comes from its memory; the report is
+    # neither built nor rendered.
+    with django_assert_num_queries(4):
         again = reader.get(url)
-    assert renderings == []
+    assert (renderings, built) == ([], [])
+    # Another worker (or app server) finds the body in the shared database cache: one read more.
+    views.recent_bodies.clear()
+    with django_assert_num_queries(5):
+        assert reader.get(url).content.split(b'<main id="main">')[1] == again.content.split(b'<main id="main">')[1]
+    assert (renderings, built) == ([], [])
     assert again.content.split(b'<main id="main">')[1] == first.content.split(b'<main id="main">')[1]
 
     # The page chrome is per user; the cached body is the same for everyone.
@@ -197,10 +285,30 @@ def test_report_body_comes_from_the_cache_until_the_plan_changes(
     other.force_login(django_user_model.objects.create_user(username="tweede-lezer"))
     page = other.get(url).content.decode()
     assert "tweede-lezer" in page and "lezer</span>" not in page.replace("tweede-lezer", "")
-    assert renderings == []
+    assert (renderings, built) == ([], [])
 
-    # An edited plan is a new fingerprint: rendered afresh, the edit shows.
-    PlanSection.objects.filter(plan=plan, slug="kennis-en-kunde").update(title="Kennis en kunde, herzien")
+    # An edit through the admin is a new version of the data: built and rendered afresh, the edit shows.
+    section = PlanSection.objects.get(plan=plan, slug="kennis-en-kunde")
+    section_url = admin_url(section, "change", section.pk)
+    data = admin_post_data(bureau_client.get(section_url))
+    assert bureau_client.post(section_url, {**data, "title": "Kennis en kunde, herzien"}).status_code == 302
     edited = reader.get(url).content.decode()
     assert "Kennis en kunde, herzien" in edited
+    assert (renderings, built) == (["reports/_plan_body.html"], [2024])
+    # And from then on from the cache again.
+    with django_assert_num_queries(4):
+        assert "Kennis en kunde, herzien" in reader.get(url).content.decode()
+    assert built == [2024]
+
+
+def test_a_new_version_of_the_code_renders_the_body_afresh(reader: Client, plan: AnnualPlan, monkeypatch: Any) -> None:
+    url = reverse("reports:plan_report", args=[2024])
+    reader.get(url)
+    renderings: list[str] = []
+    render = views.render_to_string
+    monkeypatch.setattr(views, "render_to_string", lambda *a, **kw: renderings.append(a[0]) or render(*a, **kw))
+    reader.get(url)
+    assert renderings == []
+    monkeypatch.setattr(versions, "render_version", lambda: "a deploy with other templates or code")
+    reader.get(url)
     assert renderings == ["reports/_plan_body.html"]

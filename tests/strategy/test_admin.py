@@ -6,8 +6,10 @@ from typing import Any
 
 import factory
 import pytest
+from django.contrib.auth.models import Group
 from pytest_django.asserts import assertContains
 
+from core.roles import STEERING_GROUP
 from strategy.models import (
     Action,
     AnnualPlan,
@@ -108,34 +110,72 @@ def test_section_changelist_query_count_does_not_grow(bureau_client, count_queri
     assert many == few
 
 
-def test_plan_sections_are_edited_inline_in_document_order(bureau_client) -> None:
+def test_plan_page_lists_its_sections_in_document_order_each_linking_to_its_page(bureau_client) -> None:
     plan = AnnualPlanFactory()
     _make_plan_outline(plan)
+    PlanSectionFactory(order=1, title="Ander jaarplan")
+
     response = bureau_client.get(admin_url(AnnualPlan, "change", plan.pk))
-    (sections,) = response.context["inline_admin_formsets"]
-    assert [form.instance.title for form in sections.formset.initial_forms] == [
-        "Voortgang",
-        "Casuïstiek",
-        "Gemeenten",
-        "Bibob",
-        "Versterkingsprogramma",
-        "Lijn 1",
+
+    assert [(s.number, s.title) for s in response.context["sections"]] == [
+        ("1", "Voortgang"),
+        ("1.1", "Casuïstiek"),
+        ("1.2", "Gemeenten"),
+        ("1.2.1", "Bibob"),
+        ("2", "Versterkingsprogramma"),
+        ("2.1", "Lijn 1"),
     ]
-    # The hidden version keeps a stale table of contents from overwriting a section saved meanwhile.
-    assert list(sections.formset.form.base_fields) == ["order", "parent", "title", "slug", "version"]
+    # A table of contents, not 45 rows of form fields: each section is edited on its own page.
+    assert response.context["inline_admin_formsets"] == []
+    bibob = PlanSection.objects.get(plan=plan, title="Bibob")
+    assertContains(response, f'<a href="{admin_url(bibob, "change", bibob.pk)}">Bibob</a>', html=True)
+    assertContains(response, "Inhoudsopgave (6 paragrafen)")
+    assert "Ander jaarplan" not in response.content.decode()
 
 
-def test_plan_change_view_adds_a_section_inline(bureau_client) -> None:
+def test_the_bureau_adds_a_section_from_the_plan_page(bureau_client) -> None:
     plan = AnnualPlanFactory()
     chapter = PlanSectionFactory(plan=plan, order=1)
-    url = admin_url(AnnualPlan, "change", plan.pk)
-    data = admin_post_data(bureau_client.get(url))
-    add_inline_row(data, "sections", order=1, parent=chapter.pk, title="Nieuwe paragraaf", slug="nieuw")
+    page = bureau_client.get(admin_url(AnnualPlan, "change", plan.pk)).content.decode()
+    add_url = f"{admin_url(PlanSection, 'add')}?plan={plan.pk}"
+    assert f'href="{add_url}"' in page.replace("&amp;", "&")
 
-    response = bureau_client.post(url, data)
-
-    assert response.status_code == 302
+    form = bureau_client.get(add_url).context["adminform"].form
+    assert str(form["plan"].value()) == str(plan.pk)  # the plan is filled in
+    data = {"plan": plan.pk, "parent": chapter.pk, "order": 1, "title": "Nieuwe paragraaf", "slug": "nieuw"}
+    data.update({"table": "", "body": "", "actions-TOTAL_FORMS": 0, "actions-INITIAL_FORMS": 0})
+    assert bureau_client.post(admin_url(PlanSection, "add"), data).status_code == 302
     assert plan.sections.get(slug="nieuw").number == "1.1"
+
+
+def test_the_stuurgroep_reads_the_outline_without_an_add_link(client, django_user_model) -> None:
+    plan = AnnualPlanFactory()
+    PlanSectionFactory(plan=plan, order=1, title="Voortgang")
+    reader = django_user_model.objects.create_user(username="stuurgroep", is_staff=True)
+    reader.groups.add(Group.objects.get(name=STEERING_GROUP))
+    client.force_login(reader)
+    response = client.get(admin_url(AnnualPlan, "change", plan.pk))
+    assert response.status_code == 200
+    assertContains(response, ">Voortgang</a>")
+    assert "Paragraaf toevoegen" not in response.content.decode()
+
+
+def test_plan_page_query_count_does_not_grow_with_the_sections(
+    bureau_client, count_queries, django_assert_max_num_queries
+) -> None:
+    plan = AnnualPlanFactory()
+    _make_sections(plan, 2)
+    url = admin_url(AnnualPlan, "change", plan.pk)
+    # session, user; the plan (for adopt and reopen) and once more for the form; the outline of the
+    # sections (one query, numbered in Python); the strategy shown in its autocomplete field; the
+    # content type of the plan (cached after the first request). Before: a query per section row.
+    with django_assert_max_num_queries(7):
+        bureau_client.get(url)
+    _, few = count_queries(bureau_client, url)
+    _make_sections(plan, 28)
+    response, many = count_queries(bureau_client, url)
+    assert len(response.context["sections"]) == 60
+    assert many == few
 
 
 # Actions --------------------------------------------------------------------------------------------

@@ -144,24 +144,6 @@ def test_a_save_that_loses_the_race_after_validation_is_refused(bureau_client, m
 # Inlines carry the version of each row too -----------------------------------------------------------
 
 
-def test_stale_row_in_the_sections_inline_is_refused(bureau_client) -> None:
-    section = PlanSectionFactory(title="Voortgang")
-    plan_url = admin_url(section.plan, "change", section.plan_id)
-    data = admin_post_data(bureau_client.get(plan_url))
-    assert data["sections-0-version"] == "1"
-    section_url = admin_url(section, "change", section.pk)
-    own_page = {**open_form(bureau_client, section), "title": "Op de eigen pagina"}
-    assert bureau_client.post(section_url, own_page).status_code == 302
-
-    response = bureau_client.post(plan_url, {**data, "sections-0-title": "In de inhoudsopgave"})
-
-    assert response.status_code == 200
-    (inline,) = response.context["inline_admin_formsets"]
-    errors = inline.formset.forms[0].non_field_errors()
-    assert "Titel: “In de inhoudsopgave” → “Op de eigen pagina”" in errors
-    assert PlanSection.objects.get(pk=section.pk).title == "Op de eigen pagina"
-
-
 def test_stale_action_row_cannot_overwrite_from_the_section_page(bureau_client) -> None:
     # The row was not touched on this page, but its values are those of before the other save:
     # saving them would silently undo that save, so the row is refused as well.

@@ -1,4 +1,5 @@
-"""`make bench`: timings of the jaarplan pages on the 2024 plan and on a plan ten times its size.
+"""`make bench`: every page for one user of each role on the 2024 plan, then the jaarplan pages on the
+2024 plan and on a plan ten times its size.
 
 Runs against a throw-away test database, never against the development or production data.
 """
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 import gc
+import io
+import logging
 import statistics
 import time
 from collections.abc import Callable
@@ -14,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import setup_test_environment
+from django.urls import reverse
 
 from budget.models import CostLine, FundingSource
 from districts.models import BaselineAssessment, BaselineNorm, DistrictPlan
@@ -29,6 +34,42 @@ from reports.models import RenderedDocument
 from strategy.models import Action, AnnualPlan, Phenomenon, PlanSection, ProgressUpdate, Status
 
 SYNTHETIC_YEAR = 2026
+PAGE_RUNS = 5
+PAGE_TARGET_MS = 300.0
+# The demo accounts of `create_demo_users`, one per role.
+ROLE_USERS = {"bureau": "bureau", "stuurgroep": "stuurgroep", "coördinator": "coordinator-ijsselland"}
+# The admin's pages for these models are the ones the roles work in; the others are measured too.
+ADMIN_APPS = ("strategy", "districts", "budget")
+
+
+def page_urls(plan: AnnualPlan) -> list[str]:
+    """The app's pages on `plan`, then the admin: index, and per model its list and the form of one object."""
+    action = Action.objects.filter(section__plan=plan).order_by("pk").first()
+    urls = [
+        "/",
+        "/jaarplannen/",
+        f"/jaarplan/{plan.year}/",
+        f"/jaarplan/{plan.year}/begroting/",
+        f"/jaarplan/{plan.year}/vergelijk/{plan.year}/",
+        "/mijn-acties/",
+        *([f"/acties/{action.pk}/"] if action else []),
+        "/districten/",
+        f"/districten/{DASHBOARD_DISTRICT}/",
+        "/themas/",
+        "/admin/",
+        reverse("admin:strategy_annualplan_change", args=[plan.pk]),
+    ]
+    for model in admin.site._registry:
+        opts = model._meta
+        if opts.app_label not in ADMIN_APPS:
+            continue
+        urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk]))
+    return list(dict.fromkeys(urls))
+
+
 DASHBOARD_DISTRICT = "ijsselland"  # the district with the most norms in 2024
 
 
@@ -111,6 +152,9 @@ def make_synthetic_plan(source: AnnualPlan, factor: int = 10) -> AnnualPlan:
 class Command(BaseCommand):
     help = "Meet de snelheid van jaarplan (HTML en PDF) op het Jaarplan 2024 en op een plan van tien keer die omvang."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--pages-only", action="store_true", help="alleen de pagina's per rol meten")
+
     def handle(self, *args: Any, **options: Any) -> None:
         setup_test_environment()
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
@@ -120,8 +164,11 @@ class Command(BaseCommand):
             client = Client()
             client.force_login(user)
             source = AnnualPlan.objects.get(year=2024)
-            synthetic = make_synthetic_plan(source)
             self.stdout.write(f"Database: {connection.vendor}; Python/Django op deze machine.")
+            self.bench_pages(source)
+            if options["pages_only"]:
+                return
+            synthetic = make_synthetic_plan(source)
             for plan in (source, synthetic):
                 self.bench_plan(client, plan)
             # The dashboards show the newest plan: the synthetic one goes, the 2024 plan is current again.
@@ -129,6 +176,52 @@ class Command(BaseCommand):
             self.bench_dashboards(client, source)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    def bench_pages(self, plan: AnnualPlan) -> None:
+        """Every page a role uses, one user at a time: the app's pages and the admin's lists and forms."""
+        call_command("create_demo_users", force=True, stdout=io.StringIO())
+        clients = {}
+        for role, username in ROLE_USERS.items():
+            # Errors are counted in the table, not raised: one broken page must not hide the others.
+            clients[role] = Client(raise_request_exception=False)
+            clients[role].force_login(get_user_model().objects.get(username=username))
+        self.stdout.write(
+            f"\nPagina's met het Jaarplan 2024, één gebruiker per rol: mediaan van {PAGE_RUNS} (ms), "
+            f"doel < {PAGE_TARGET_MS:.0f} ms; de eerste (koude) keer telt niet mee"
+        )
+        self.stdout.write(f"  {'pagina':50}" + "".join(f"{role:>12}        " for role in clients))
+        slowest: tuple[float, str, str] = (0.0, "", "")
+        failed: list[str] = []
+        logging.disable(logging.ERROR)  # a failing page is reported in the table, without its traceback
+        try:
+            for url in page_urls(plan):
+                cells = []
+                for role, client in clients.items():
+                    statuses: set[int] = set()
+
+                    def get(client: Client = client, url: str = url, statuses: set[int] = statuses) -> None:
+                        statuses.add(client.get(url).status_code)
+
+                    get()
+                    ms = median_ms(get, PAGE_RUNS)
+                    status = max(statuses)
+                    if status >= 400 and status not in (403, 404):
+                        failed.append(f"{url} ({role}: {status})")
+                    if status == 200 and ms > slowest[0]:
+                        slowest = (ms, url, role)
+                    mark = "      " if status == 200 else f" [{status}]"
+                    cells.append(f"{ms:12.1f}{mark}" + (" !" if ms > PAGE_TARGET_MS else "  "))
+                self.stdout.write(f"  {url:50}" + "".join(cells))
+        finally:
+            logging.disable(logging.NOTSET)
+        verdict = "gehaald" if slowest[0] < PAGE_TARGET_MS and not failed else "NIET GEHAALD"
+        self.stdout.write(
+            f"  Langzaamste pagina: {slowest[1]} ({slowest[2]}) {slowest[0]:.1f} ms   "
+            f"(doel < {PAGE_TARGET_MS:.0f} ms, geen fouten: {verdict})"
+        )
+        if failed:
+            self.stdout.write(f"  Fouten: {', '.join(failed)}")
+        self.stdout.write("  [403]/[404]: deze rol mag de pagina niet zien (zo bedoeld); ! boven het doel.")
 
     def bench_plan(self, client: Client, plan: AnnualPlan) -> None:
         from weasyprint import HTML
