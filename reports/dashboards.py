@@ -17,6 +17,7 @@ from django.http import Http404
 
 from budget.checks import check_budget
 from core import clock, permissions
+from core.markup import Markdown
 from districts.models import (
     BaselineAssessment,
     BaselineNorm,
@@ -28,11 +29,10 @@ from districts.models import (
     Municipality,
     ResilienceScan,
 )
-from strategy.models import Action, AnnualPlan, Goal, ProgressUpdate, Status
+from strategy.models import Action, AnnualPlan, Goal, ProgressUpdate
 
 from .builders import Item
 from .charts import STATUS_LABELS, status_chart
-from .markup import Markdown
 from .progress import (
     ASSESSMENT_STYLES,
     OTHER_GOAL,
@@ -82,20 +82,12 @@ def _with_updates(actions: QuerySet[Action], as_of: datetime.date | None) -> Que
     )
 
 
-def _deadline(action: Action) -> datetime.date | None:
-    if action.due_year is None:
-        return None
-    if action.due_quarter:
-        return clock.quarter_end(action.due_year, action.due_quarter)
-    return datetime.date(action.due_year, 12, 31)
-
-
 def _action_row(
     action: Action, reference: datetime.date, goal: str = "", district: DistrictLink | None = None
 ) -> ActionRow:
     status = action.status
     latest = action.latest_update
-    deadline = _deadline(action)
+    deadline = action.deadline
     return ActionRow(
         pk=action.pk,
         title=action.title,
@@ -103,7 +95,7 @@ def _action_row(
         due_label=action.due_label or action.due_note,
         status=status,
         status_label=STATUS_LABELS[status],
-        overdue=deadline is not None and deadline < reference and status != Status.DONE,
+        overdue=action.is_overdue(reference),
         deadline=deadline,
         goal=goal,
         district=district.name if district else REGIONAL,
