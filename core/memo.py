@@ -13,7 +13,7 @@ unless the caller opens a `scope()`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -22,6 +22,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 _current: ContextVar[dict[Hashable, Any] | None] = ContextVar("riec_request_memo", default=None)
 
@@ -34,6 +35,23 @@ def remember(key: Hashable, compute: Callable[[], T]) -> T:
     if key not in memo:
         memo[key] = compute()
     return memo[key]  # type: ignore[no-any-return]
+
+
+def remember_many(namespace: str, ids: Iterable[K], load: Callable[[list[K]], dict[K, T]]) -> dict[K, T]:
+    """The memoised answers for several ids at once; those not known yet are loaded together.
+
+    `load(missing_ids)` answers for every id it is given (a page of rows from many plans: one query).
+    """
+    wanted = list(dict.fromkeys(ids))
+    memo = _current.get()
+    if memo is None:
+        return load(wanted)
+    missing = [item for item in wanted if (namespace, item) not in memo]
+    if missing:
+        loaded = load(missing)
+        for item in missing:
+            memo[(namespace, item)] = loaded[item]
+    return {item: memo[(namespace, item)] for item in wanted}
 
 
 def forget_all(*args: Any, **kwargs: Any) -> None:

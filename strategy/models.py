@@ -468,7 +468,12 @@ class PlanOutline:
 
 def plan_outline(plan_id: int) -> PlanOutline:
     """The outline of a plan: one query, once per request (core.memo), however many labels a page shows."""
-    return memo.remember(("strategy.plan_outline", plan_id), lambda: _load_outline(plan_id))
+    return plan_outlines([plan_id])[plan_id]
+
+
+def plan_outlines(plan_ids: Iterable[int]) -> dict[int, PlanOutline]:
+    """The outlines of several plans (a page of rows from many plans) in one query."""
+    return memo.remember_many("strategy.plan_outline", plan_ids, _load_outlines)
 
 
 def _district_name_fields(model: type[models.Model], prefix: str = "") -> list[str]:
@@ -476,37 +481,61 @@ def _district_name_fields(model: type[models.Model], prefix: str = "") -> list[s
     return [f"{path}__name" for path in permissions.district_related(model, prefix)]
 
 
-def _load_outline(plan_id: int) -> PlanOutline:
-    # Query: every section of the plan, with the plan's year and the district(s) the policy finds.
-    sections = list(
-        PlanSection.objects.filter(plan_id=plan_id)
+def _load_outlines(plan_ids: list[int]) -> dict[int, PlanOutline]:
+    # Query: every section of the plans, with the plan's year and the district(s) the policy finds.
+    sections = (
+        PlanSection.objects.filter(plan_id__in=plan_ids)
         .select_related("plan", *permissions.district_related(PlanSection))
         .only("pk", "plan_id", "parent_id", "order", "plan__year", *_district_name_fields(PlanSection))
         .order_by()
     )
-    if sections:
-        year: int | None = sections[0].plan.year
-    else:
-        # Query (a plan without sections): its year.
-        year = AnnualPlan.objects.filter(pk=plan_id).values_list("year", flat=True).first()
-    numbers = {section.pk: section.number for section in PlanSection.objects.numbered(sections)}
-    districts = {section.pk: district_label(permissions.districts_of(section)) for section in sections}
-    return PlanOutline(year=year, numbers=numbers, districts=districts)
+    by_plan: dict[int, list[PlanSection]] = {plan_id: [] for plan_id in plan_ids}
+    for section in sections:
+        by_plan[section.plan_id].append(section)
+    years = {plan_id: items[0].plan.year for plan_id, items in by_plan.items() if items}
+    if len(years) < len(plan_ids):
+        # Query (only for plans without sections): their years.
+        empty = [plan_id for plan_id in plan_ids if plan_id not in years]
+        years.update(AnnualPlan.objects.filter(pk__in=empty).values_list("pk", "year"))
+    return {
+        plan_id: PlanOutline(
+            year=years.get(plan_id),
+            numbers={section.pk: section.number for section in PlanSection.objects.numbered(items)},
+            districts={section.pk: district_label(permissions.districts_of(section)) for section in items},
+        )
+        for plan_id, items in by_plan.items()
+    }
 
 
 def action_districts(plan_id: int) -> dict[int, str]:
     """The district(s) of each action of a plan, as the policy finds them: one query per request."""
+    return plans_action_districts([plan_id])[plan_id]
 
-    def load() -> dict[int, str]:
+
+def plans_action_districts(plan_ids: Iterable[int]) -> dict[int, dict[int, str]]:
+    """Per plan, the district(s) of each of its actions; the plans not known yet in one query."""
+
+    def load(missing: list[int]) -> dict[int, dict[int, str]]:
         actions = (
-            Action.objects.filter(section__plan_id=plan_id)
-            .select_related(*permissions.district_related(Action))
-            .only("pk", "section_id", *_district_name_fields(Action))
+            Action.objects.filter(section__plan_id__in=missing)
+            .select_related("section", *permissions.district_related(Action))
+            .only("pk", "section__plan_id", *_district_name_fields(Action))
             .order_by()
         )
-        return {action.pk: district_label(permissions.districts_of(action)) for action in actions}
+        found: dict[int, dict[int, str]] = {plan_id: {} for plan_id in missing}
+        for action in actions:
+            found[action.section.plan_id][action.pk] = district_label(permissions.districts_of(action))
+        return found
 
-    return memo.remember(("strategy.action_districts", plan_id), load)
+    return memo.remember_many("strategy.action_districts", plan_ids, load)
+
+
+def preload_labels(plan_ids: Iterable[int], *, actions: bool = False) -> None:
+    """Load what the labels of a page's sections (and actions) need for all its plans at once."""
+    plan_ids = [plan_id for plan_id in plan_ids if plan_id is not None]
+    plan_outlines(plan_ids)
+    if actions:
+        plans_action_districts(plan_ids)
 
 
 class ActionQuerySet(models.QuerySet["Action"]):
