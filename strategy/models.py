@@ -448,7 +448,7 @@ class PlanSection(models.Model):
 def plan_label(number: str, title: str, districts: str, year: int | None) -> str:
     """A label such as "3.2.2 Specifieke ontwikkelingen – Twente (2024)"; unknown parts are left out."""
     text = f"{number} {title}" if number else title
-    if districts:
+    if districts and districts != title:  # a district's own chapter is called after it
         text += f" – {districts}"
     return f"{text} ({year})" if year else text
 
