@@ -65,7 +65,9 @@ class CostGroup(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} – {self.title}"
+        # Every plan has its own groups: "Personele kosten – Lijn 1: ... (2024)".
+        title = f"{self.get_category_display()} – {self.title}"
+        return plan_label("", title, "", memo.related_value(self, "plan", "year"))
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.plan.year])

@@ -261,6 +261,7 @@ class AnnualPlanAdmin(PolicyModelAdmin):
         (_("Leeswijzer"), {"fields": ("reading_guide",)}),
     )
 
+    markdown_fields = ("foreword", "reading_guide")
     # Status changes only through "Vaststellen" and "Heropenen", so each one is recorded.
     readonly_fields = ("status_display",)
     change_form_template = "admin/strategy/annualplan/change_form.html"
@@ -468,7 +469,27 @@ class ActionInline(PolicyTabularInline):
 # A section is picked by its number ("3.2.2", or "2.2" for 2.2 and its paragraphs) or a plan's year.
 NUMBER_TERM = re.compile(r"^\d+(\.\d+)*\.?$")
 YEAR_TERM = re.compile(r"^20\d\d$")
+ACTION_NUMBER_TERM = re.compile(r"^\d+(\.\d+)*(\.|-\d+)?$")
 PREVIEW = "_preview"
+
+
+def split_numbers(search_term: str, pattern: re.Pattern[str] = NUMBER_TERM) -> tuple[list[str], str]:
+    """The terms that look like a number ("3.2.2"), and the words, which Django's search looks up."""
+    terms = search_term.split()
+    numbers = [term for term in terms if pattern.match(term)]
+    return numbers, " ".join(term for term in terms if term not in numbers)
+
+
+def sections_numbered(sections: QuerySet[Any], number: str, plan_path: str = "plan_id") -> list[int]:
+    """The ids of the sections (of the plans in `sections`) numbered `number` or below it ("2.2" and "2.2.1")."""
+    number = number.rstrip(".")
+    plan_ids = set(sections.order_by().values_list(plan_path, flat=True).distinct())
+    return [
+        pk
+        for outline in plan_outlines(plan_ids).values()
+        for pk, section_number in outline.numbers.items()
+        if section_number == number or section_number.startswith(f"{number}.")
+    ]
 
 
 class NumberedSectionChangeList(LabelledChangeList):
@@ -529,23 +550,10 @@ class PlanSectionAdmin(PolicyModelAdmin):
         preload_labels(section.plan_id for section in rows)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
-        terms = search_term.split()
-        numeric = [term for term in terms if NUMBER_TERM.match(term)]
-        words = " ".join(term for term in terms if term not in numeric)
+        numbers, words = split_numbers(search_term)
         queryset, may_have_duplicates = super().get_search_results(request, queryset, words)
-        if not numeric:
-            return queryset, may_have_duplicates
-        plan_ids = set(queryset.order_by().values_list("plan_id", flat=True).distinct())
-        outlines = plan_outlines(plan_ids)
-        for term in numeric:
-            number = term.rstrip(".")
-            matching = [
-                pk
-                for outline in outlines.values()
-                for pk, section_number in outline.numbers.items()
-                if section_number == number or section_number.startswith(f"{number}.")
-            ]
-            condition = Q(pk__in=matching) | Q(title__icontains=term)
+        for term in numbers:
+            condition = Q(pk__in=sections_numbered(queryset, term)) | Q(title__icontains=term)
             if YEAR_TERM.match(term):
                 condition |= Q(plan__year=int(term))
             queryset = queryset.filter(condition)
@@ -719,6 +727,21 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
 
     def preload_labels(self, rows: list[Any]) -> None:
         preload_labels((action.section.plan_id for action in rows), actions=True)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        # "2.2" finds the actions of 2.2 and its paragraphs, "2.2-3" the third action of 2.2.
+        numbers, words = split_numbers(search_term, ACTION_NUMBER_TERM)
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, words)
+        for term in numbers:
+            section_number, _dash, order = term.partition("-")
+            sections = sections_numbered(queryset, section_number, plan_path="section__plan_id")
+            condition = Q(section__in=sections) & (Q(order=int(order)) if order else Q())
+            if not order:  # a plain number may also be part of a text, or a plan's year
+                condition |= Q(title__icontains=term) | Q(owner__icontains=term) | Q(description__icontains=term)
+                if YEAR_TERM.match(term):
+                    condition |= Q(section__plan__year=int(term))
+            queryset = queryset.filter(condition)
+        return queryset, may_have_duplicates
 
     @admin.display(description=_("nr."))
     def action_number(self, action: Action) -> str:

@@ -33,7 +33,7 @@ def section(plan: AnnualPlan, slug: str) -> PlanSection:
 
 
 def autocomplete(client: Client, model: str, field: str, term: str) -> list[str]:
-    app = {"action": "strategy", "districtplan": "districts", "costsplit": "budget"}[model]
+    app = {"action": "strategy", "progressupdate": "strategy"}[model]
     response = client.get(
         "/admin/autocomplete/", {"app_label": app, "model_name": model, "field_name": field, "term": term}
     )
@@ -173,6 +173,22 @@ def test_an_adopted_section_shows_its_markdown_rendered(bureau: Client, plan_202
     assertNotContains(response, 'name="_preview"')
 
 
+def test_read_only_plan_text_and_district_items_show_their_markdown_rendered(plan_2024: AnnualPlan) -> None:
+    AnnualPlan.objects.filter(pk=plan_2024.pk).update(foreword="Een **sterk** jaar.")
+    norm = BaselineNorm.objects.filter(district_plan__district__slug="ijsselland").first()
+    norm.description = "Met *nadruk*:\n\n1. een\n2. twee"
+    norm.save()
+    # A coordinator of Twente reads IJsselland's chapter but may not change it.
+    reader = logged_in(role_user("coordinator-lezer", COORDINATOR, districts=["twente"]))
+
+    chapter = reader.get(admin_url(norm.district_plan, "change", norm.district_plan_id))
+    assertContains(chapter, "Met <em>nadruk</em>:")
+    assertContains(chapter, "<li>twee</li>")
+    AnnualPlan.objects.filter(pk=plan_2024.pk).update(status=AnnualPlan.Status.ADOPTED, adopted_on="2024-02-01")
+    plan_page = reader.get(admin_url(AnnualPlan, "change", plan_2024.pk))
+    assertContains(plan_page, "Een <strong>sterk</strong> jaar.")
+
+
 # The action list ------------------------------------------------------------------------------------
 
 
@@ -296,3 +312,11 @@ def test_making_next_years_plan_says_that_it_is_busy(bureau: Client, plan_2024: 
     assertContains(response, 'data-busy="Bezig: het jaarplan wordt gekopieerd…"')
     assertContains(response, 'class="busy-note" role="status" hidden')
     assertContains(response, "/static/js/busy-forms.js")
+
+
+def test_an_action_is_found_by_its_number(bureau: Client) -> None:
+    assert listed(bureau, q="3.2.2-4") == ["Internationaal ondermijningsbeeld Enschede, Losser en Gronau"]
+    assert len(listed(bureau, q="3.2")) == 6  # the actions of Twente's chapter: 3.2.1 and 3.2.2
+    assert autocomplete(bureau, "progressupdate", "action", "2.2-1") == [
+        "2.2-1 Weerbaarheidsscan voor alle aangemelde gemeenten en de provincie Overijssel (2024)"
+    ]
