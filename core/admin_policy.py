@@ -271,10 +271,10 @@ class LabelledChangeList(ChangeList):
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
-        self.result_list = list(self.result_list)  # type: ignore[assignment]
         preload = getattr(self.model_admin, "preload_labels", None)
         if preload is not None:
-            preload(self.result_list)
+            # Evaluates the page once; the queryset keeps the rows for the template (and list_editable).
+            preload(list(self.result_list))
 
 
 def district_model(model: type[Model]) -> type[Model] | None:

@@ -416,9 +416,9 @@ class ActionForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     due_quarter = forms.TypedChoiceField(
-        label=_("gereed in kwartaal"), choices=QUARTER_CHOICES, coerce=int, empty_value=None, required=False
+        label=_("Gereed in kwartaal"), choices=QUARTER_CHOICES, coerce=int, empty_value=None, required=False
     )
-    due_year = forms.TypedChoiceField(label=_("gereed in jaar"), coerce=int, empty_value=None, required=False)
+    due_year = forms.TypedChoiceField(label=_("Gereed in jaar"), coerce=int, empty_value=None, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
