@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core import clock, permissions
+from core import clock, memo, permissions
 from core.admin_policy import (
     REGIONAL,
     DistrictListFilter,
@@ -407,7 +407,7 @@ def strategy_years(plan: AnnualPlan | None) -> range:
     return range(bounds["first"], bounds["last"] + 2)
 
 
-class ActionForm(forms.ModelForm):
+class ActionChangeForm(forms.ModelForm):
     """Chooses "Q3" and "2024" instead of typing numbers; the year lies in the period of the plan's strategy."""
 
     class Meta:
@@ -434,7 +434,11 @@ class ActionForm(forms.ModelForm):
         section_id = self.instance.section_id
         if section_id is None:
             return None
-        return AnnualPlan.objects.select_related("strategy").filter(sections=section_id).first()
+        # The rows of a section's inline share the plan: one query per request (core.memo).
+        return memo.remember(
+            ("strategy.plan_of_section", section_id),
+            lambda: AnnualPlan.objects.select_related("strategy").filter(sections=section_id).first(),
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = cast(dict[str, Any], super().clean())
@@ -458,7 +462,7 @@ class ActionInline(PolicyTabularInline):
     """The section's actions at a glance; the line, the note and the progress on the action's own page."""
 
     model = Action
-    form = ActionForm
+    form = ActionChangeForm
     fields = ("order", "title", "owner", "due_quarter", "due_year", "goal")
     show_change_link = True
     extra = 0
@@ -682,7 +686,7 @@ class ActionChangeList(LabelledChangeList):
 
 @admin.register(Action)
 class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
-    form = ActionForm
+    form = ActionChangeForm
     resource_classes = (ActionResource,)
     list_display = ("action_number", "title", "district", "plan_year", "goal_number", "owner", "due", "current_status")
     list_display_links = ("action_number", "title")
