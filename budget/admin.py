@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_policy import PolicyModelAdmin, PolicyTabularInline
@@ -111,8 +112,10 @@ class CostLineForm(forms.ModelForm):
 class CostLineAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     form = CostLineForm
     resource_classes = (CostLineResource,)
-    list_display = ("order", "label", "category", "group", "amount_display", "funding_stream", "charged_to", "plan")
-    list_display_links = ("order", "label")
+    # Fits 1366 px beside the filters: the group and the part of the table under the description,
+    # the amounts in their own right-aligned column.
+    list_display = ("order", "line", "amount_display", "funding_stream", "charged_to", "plan_year")
+    list_display_links = ("order", "line")
     list_select_related = ("plan", "group", "programme_line")
     list_filter = ("plan", "category", "funding_stream", "programme_line")
     search_fields = ("label", "group__title")
@@ -126,9 +129,19 @@ class CostLineAdmin(PolicyImportExportMixin, PolicyModelAdmin):
         splits = CostSplit.objects.select_related("programme_line").order_by("programme_line__number")
         return super().get_queryset(request).prefetch_related(Prefetch("splits", queryset=splits))
 
+    @admin.display(description=_("omschrijving"), ordering="label")
+    def line(self, line: CostLine) -> str:
+        group = line.group.title if line.group else ""
+        where = f"{line.get_category_display()} – {group}" if group else line.get_category_display()
+        return format_html('{}<span class="muted">{}</span>', line.label, where)
+
     @admin.display(description=_("bedrag (€)"), ordering="amount")
     def amount_display(self, line: CostLine) -> str:
         return format_amount(line.amount)
+
+    @admin.display(description=_("jaar"), ordering="plan__year")
+    def plan_year(self, line: CostLine) -> int:
+        return line.plan.year
 
     @admin.display(description=_("ten laste van"))
     def charged_to(self, line: CostLine) -> str:
@@ -162,7 +175,7 @@ class CostSplitAdmin(PolicyModelAdmin):
 
     form = StandaloneCostSplitForm
     list_display = ("cost_line", "programme_line", "amount_display", "plan")
-    list_select_related = ("cost_line__plan", "programme_line")
+    list_select_related = ("cost_line__plan", "cost_line__group", "programme_line")
     list_filter = ("cost_line__plan", "programme_line")
     search_fields = ("cost_line__label",)
     autocomplete_fields = ("cost_line", "programme_line")
@@ -254,7 +267,7 @@ class SpendingAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     form = SpendingForm
     resource_classes = (SpendingResource,)
     list_display = ("cost_line", "year", "quarter", "amount_display", "note", "plan")
-    list_select_related = ("cost_line__plan",)
+    list_select_related = ("cost_line__plan", "cost_line__group")
     list_filter = ("cost_line__plan", "year", "quarter", "cost_line__funding_stream", "cost_line__category")
     search_fields = ("cost_line__label", "note")
     autocomplete_fields = ("cost_line",)

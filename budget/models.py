@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from strategy.models import AnnualPlan, ProgrammeLine
+from core import memo
+from strategy.models import AnnualPlan, ProgrammeLine, plan_label
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -64,7 +65,9 @@ class CostGroup(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} – {self.title}"
+        # Every plan has its own groups: "Personele kosten – Lijn 1: ... (2024)".
+        title = f"{self.get_category_display()} – {self.title}"
+        return plan_label("", title, "", memo.related_value(self, "plan", "year"))
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.plan.year])
@@ -145,7 +148,9 @@ class CostLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        # Which line: "IT kosten – Bedrijfsvoeringskosten (2024)"; every plan has its own "IT kosten".
+        group = memo.related_value(self, "group", "title") or self.get_category_display()
+        return plan_label("", self.label, str(group), memo.related_value(self, "plan", "year"))
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.plan.year])

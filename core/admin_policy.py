@@ -6,22 +6,29 @@ on Django's model permissions alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import history, permissions
 from .history import VERSION_FIELD, StaleVersionError, is_versioned
+from .markup import render_markdown
 
 
 def _limit(request: HttpRequest, queryset: QuerySet[Any], model: type[Model]) -> QuerySet[Any]:
@@ -186,12 +193,156 @@ class VersionedInlineMixin:
         return type(formset.__name__, (VersionedFormSetMixin, formset), {"form": form})
 
 
-class PolicyModelAdmin(VersionedAdminMixin, PolicyChoicesMixin, SimpleHistoryAdmin):
+# Markdown shown as the report shows it ------------------------------------------------------------
+
+
+def markdown_display(name: str, label: Any) -> Callable[[Model], SafeString]:
+    """A read-only "field" that shows the Markdown of `name` rendered, as the report does."""
+
+    def display(obj: Model) -> SafeString:
+        return render_markdown(getattr(obj, name, "") or "")
+
+    display.short_description = label  # type: ignore[attr-defined]
+    display.__name__ = f"{name}_rendered"
+    return display
+
+
+def _swap_fields(fieldsets: Any, displays: dict[str, Any]) -> list[Any]:
+    """The fieldsets with each Markdown field replaced by its rendered display (once)."""
+    seen: set[Any] = set()
+
+    def swap(fields: Any) -> Any:
+        if isinstance(fields, list | tuple):
+            swapped = [swap(item) for item in fields]
+            return type(fields)(item for item in swapped if item is not None)
+        item = displays.get(fields, fields)
+        if item in seen:  # Django may list a read-only field again after the form's own fields
+            return None
+        seen.add(item)
+        return item
+
+    return [(title, {**options, "fields": swap(options["fields"])}) for title, options in fieldsets]
+
+
+class MarkdownReadonlyMixin:
+    """Text fields in `markdown_fields` are shown rendered (lists, bold) when the page is read-only.
+
+    Read-only is the policy's answer for this object (an adopted plan, another district); an editable
+    form keeps the Markdown source in its text box.
+    """
+
+    markdown_fields: tuple[str, ...] = ()
+    model: type[Model]
+
+    def _shows_read_only(self, request: HttpRequest, obj: Model | None) -> bool:
+        raise NotImplementedError
+
+    def _markdown_displays(self, request: HttpRequest, obj: Model | None) -> dict[str, Any]:
+        if not self.markdown_fields or not self._shows_read_only(request, obj):
+            return {}
+        # One callable per field and admin: Django compares the fieldsets' entries with the read-only ones.
+        cache: dict[str, Any] = self.__dict__.setdefault("_markdown_display_cache", {})
+        for name in self.markdown_fields:
+            if name not in cache:
+                label = getattr(self.model._meta.get_field(name), "verbose_name", name)
+                cache[name] = markdown_display(name, label)
+        return cache
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        displays = self._markdown_displays(request, obj)
+        return _swap_fields(fieldsets, displays) if displays else fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        # Read-only entries are left out of the form (an inline builds its form from the fieldsets).
+        fields = super().get_readonly_fields(request, obj)  # type: ignore[misc]
+        displays = self._markdown_displays(request, obj)
+        return (*fields, *displays.values()) if displays else fields
+
+
+# Lists ----------------------------------------------------------------------------------------------
+
+
+class PolicyActionForm(ActionForm):
+    # "Actie" is a thing of the plan here; Django's bulk "actions" are what is done with the selection.
+    action = forms.ChoiceField(label=gettext_lazy("Met de geselecteerde:"))
+
+
+class LabelledChangeList(ChangeList):
+    """After loading a page, the admin loads what the labels of its rows need at once (`preload_labels`)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        preload = getattr(self.model_admin, "preload_labels", None)
+        if preload is not None:
+            # Evaluates the page once; the queryset keeps the rows for the template (and list_editable).
+            preload(list(self.result_list))
+
+
+def district_model(model: type[Model]) -> type[Model] | None:
+    """The model the policy's district paths of `model` end in (the District), found from the declaration."""
+    paths = permissions.scope_of(model).district_paths
+    if not paths:
+        return None
+    current: Any = model
+    for name in paths[0].split("__"):
+        current = current._meta.get_field(name).related_model
+    return current  # type: ignore[no-any-return]
+
+
+REGIONAL = "regionaal"
+
+
+class DistrictListFilter(admin.SimpleListFilter):
+    """Filter on the district of an object as the policy finds it; "regionaal" for objects of no district."""
+
+    title = gettext_lazy("district")
+    parameter_name = "district"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        districts = district_model(model_admin.model)
+        if districts is None:
+            return []
+        choices = [(str(district.pk), str(district)) for district in districts._default_manager.all()]
+        return [*choices, (REGIONAL, REGIONAL)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        if value == REGIONAL:
+            every = [pk for pk, _label in self.lookup_choices if pk != REGIONAL]
+            return queryset.exclude(permissions.district_filter(queryset.model, every))
+        if not value.isdigit():
+            return queryset.none()
+        # Through reverse relations an object can match on two paths: once is enough.
+        return queryset.filter(permissions.district_filter(queryset.model, [int(value)])).distinct()
+
+
+def district_sort_key(model: type[Model]) -> Any:
+    """An expression that sorts objects by the name of their district (the policy's first path that has one)."""
+    names = [F(f"{path}__name") for path in permissions.district_related(model)]
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else Coalesce(*names)
+
+
+class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoicesMixin, SimpleHistoryAdmin):
     """Every admin of the plan apps: policy-checked, with a history page and stale-edit refusal."""
 
     object_history_template = "admin/history/object_history.html"
     object_history_list_template = "admin/history/object_history_list.html"
     object_history_form_template = "admin/history/object_history_form.html"
+    action_form = PolicyActionForm
+
+    def _shows_read_only(self, request: HttpRequest, obj: Model | None) -> bool:
+        return obj is not None and not self.has_change_permission(request, obj)
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return LabelledChangeList
+
+    def preload_labels(self, rows: list[Any]) -> None:
+        """Load, for the whole page at once, what the labels of these rows need (see core.memo)."""
 
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
         # Old → new in Dutch: choice labels, "25 januari 2024", 7.843.124, "leeg".
@@ -284,10 +435,14 @@ class PolicyModelAdmin(VersionedAdminMixin, PolicyChoicesMixin, SimpleHistoryAdm
         super().delete_queryset(request, queryset)
 
 
-class PolicyInlineMixin(PolicyChoicesMixin):
+class PolicyInlineMixin(MarkdownReadonlyMixin, PolicyChoicesMixin):
     """An inline may be edited when its parent may be changed and the user edits this kind of data."""
 
     model: type[Model]
+
+    def _shows_read_only(self, request: HttpRequest, obj: Model | None) -> bool:
+        # `obj` is the parent: its rows are read-only when it may not be changed, or the kind of data not.
+        return not (self._parent_ok(request, obj) and permissions.can_change_model(request.user, self.model))
 
     def _parent_ok(self, request: HttpRequest, obj: Model | None) -> bool:
         return obj is None or permissions.can_change(request.user, obj)
@@ -306,7 +461,16 @@ class PolicyInlineMixin(PolicyChoicesMixin):
 
 
 class PolicyTabularInline(VersionedInlineMixin, PolicyInlineMixin, admin.TabularInline):
-    pass
+    """A table of rows that fits the screen: a related object is chosen in its cell, and edited on its own page."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            # Four icons per cell (change, add, delete, view) would push the table past 1366 px.
+            widget = field.widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return field
 
 
 class PolicyStackedInline(VersionedInlineMixin, PolicyInlineMixin, admin.StackedInline):

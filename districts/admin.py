@@ -6,18 +6,21 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import clock, permissions
 from core.admin_policy import PolicyModelAdmin, PolicyStackedInline, PolicyTabularInline
 from core.imports import PolicyImportExportMixin
-from strategy.models import AnnualPlan
+from strategy.models import AnnualPlan, preload_labels
 
+from .baseline_round import BaselineRoundForm, may_fill_round
 from .models import (
     BaselineAssessment,
     BaselineNorm,
@@ -96,6 +99,7 @@ class DistrictFocusThemeInline(PolicyStackedInline):
     model = DistrictFocusTheme
     fields = (("order", "theme", "label"), "section", "text")
     autocomplete_fields = ("theme", "section")
+    markdown_fields = ("text",)
     extra = 0
 
 
@@ -103,6 +107,7 @@ class DevelopmentInline(PolicyStackedInline):
     model = Development
     fields = (("order", "title"), "section", "body")
     autocomplete_fields = ("section",)
+    markdown_fields = ("body",)
     extra = 0
 
 
@@ -133,6 +138,7 @@ class BaselineNormInline(PolicyTabularInline):
     formset = BaselineNormInlineFormSet
     fields = ("order", "title", "section", "description", "retired_on")
     autocomplete_fields = ("section",)
+    markdown_fields = ("description",)
     show_change_link = True
     extra = 0
 
@@ -147,6 +153,9 @@ class DistrictPlanAdmin(PolicyModelAdmin):
     inlines = (DistrictFocusThemeInline, DevelopmentInline, BaselineNormInline)
     ordering = ("-plan__year", "district__order")
 
+    def preload_labels(self, rows: list[Any]) -> None:
+        preload_labels(district_plan.plan_id for district_plan in rows)
+
 
 class DistrictItemAdmin(PolicyModelAdmin):
     """Shared columns for the things a district plan holds, ordered as the plan prints them."""
@@ -156,6 +165,9 @@ class DistrictItemAdmin(PolicyModelAdmin):
     list_filter: ClassVar[tuple[str, ...]] = ("district_plan__plan", "district_plan__district")
     autocomplete_fields: ClassVar[tuple[str, ...]] = ("district_plan", "section")
     ordering = ("-district_plan__plan__year", "district_plan__district__order", "order")
+
+    def preload_labels(self, rows: list[Any]) -> None:
+        preload_labels(item.section.plan_id for item in rows if item.section_id)
 
     @admin.display(description=_("district"), ordering="district_plan__district__order")
     def district(self, item: DistrictFocusTheme | Development | BaselineNorm) -> str:
@@ -173,6 +185,7 @@ class DistrictFocusThemeAdmin(DistrictItemAdmin):
     list_filter = (*DistrictItemAdmin.list_filter, "theme")
     search_fields = ("label", "theme__name", "text")
     autocomplete_fields = ("district_plan", "theme", "section")
+    markdown_fields = ("text",)
 
     @admin.display(description=_("benaming"))
     def display_name(self, entry: DistrictFocusTheme) -> str:
@@ -183,6 +196,7 @@ class DistrictFocusThemeAdmin(DistrictItemAdmin):
 class DevelopmentAdmin(DistrictItemAdmin):
     list_display = ("title", "district", "year", "order", "section")
     search_fields = ("title", "body")
+    markdown_fields = ("body",)
 
 
 @admin.register(BaselineNorm)
@@ -192,6 +206,7 @@ class BaselineNormAdmin(DistrictItemAdmin):
     list_display = ("title", "district", "year", "order", "section", "retired_on")
     list_filter = (*DistrictItemAdmin.list_filter, "retired_on")
     search_fields = ("title", "description", "district_plan__district__name")
+    markdown_fields = ("description",)
     fields = ("district_plan", "order", "title", "section", "description", "retired_on")
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
@@ -265,10 +280,12 @@ def _norm_guidance(request: HttpRequest) -> str:
 class BaselineAssessmentAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     resource_classes = (BaselineAssessmentResource,)
     list_display = ("municipality", "norm", "district", "assessed_on", "status")
-    list_select_related = ("municipality", "norm__district_plan__district")
+    list_select_related = ("municipality", "norm__district_plan__district", "norm__district_plan__plan")
     list_filter = ("status", "municipality__district", "norm__district_plan__plan", "assessed_on")
     search_fields = ("municipality__name", "norm__title", "note")
     autocomplete_fields = ("municipality", "norm")
+    # The object tools of the list link to the round of a whole district.
+    change_list_template = "admin/districts/baselineassessment/change_list.html"
 
     @admin.display(description=_("district"), ordering="norm__district_plan__district__order")
     def district(self, assessment: BaselineAssessment) -> str:
@@ -279,6 +296,63 @@ class BaselineAssessmentAdmin(PolicyImportExportMixin, PolicyModelAdmin):
         if "norm" in form.base_fields:
             form.base_fields["norm"].help_text = _norm_guidance(request)
         return form
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path("ronde/", view(self.round_index_view), name="districts_baselineassessment_round_index"),
+            path("ronde/<int:pk>/", view(self.round_view), name="districts_baselineassessment_round"),
+            *super().get_urls(),
+        ]
+
+    def round_index_view(self, request: HttpRequest) -> HttpResponse:
+        """The district plans whose round the user may fill in, newest plan first."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        district_plans = (
+            DistrictPlan.objects.select_related("plan", "district")
+            .annotate(norm_count=Count("norms"))
+            .order_by("-plan__year", "district__order")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Basis op orde: ronde invullen"),
+            "district_plans": [dp for dp in district_plans if may_fill_round(request.user, dp)],
+        }
+        return TemplateResponse(request, "admin/districts/baselineassessment/round_index.html", context)
+
+    def round_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Per municipality and norm a stand and a date, saved all at once or not at all."""
+        district_plan = get_object_or_404(DistrictPlan.objects.select_related("plan", "district"), pk=pk)
+        if not may_fill_round(request.user, district_plan):
+            raise PermissionDenied
+        form = BaselineRoundForm(
+            request.POST if request.method == "POST" else None,
+            district_plan=district_plan,
+            user=request.user,
+            today=clock.today(),
+        )
+        if request.method == "POST" and form.is_valid():
+            saved = form.save()
+            for assessment in saved:
+                self.log_addition(request, assessment, [{"added": {}}])
+            self.message_user(
+                request,
+                _("%(count)s standen van %(district)s opgeslagen.")
+                % {"count": len(saved), "district": district_plan.district},
+                messages.SUCCESS,
+            )
+            return redirect("admin:districts_baselineassessment_round", district_plan.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Basis op orde %(district)s, jaarplan %(year)s")
+            % {"district": district_plan.district, "year": district_plan.plan.year},
+            "district_plan": district_plan,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/districts/baselineassessment/round.html", context)
 
 
 @admin.register(ResilienceScan)

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core import permissions
-from strategy.models import QUARTER_VALIDATORS, Action, AnnualPlan, PlanSection
+from core import memo, permissions
+from strategy.models import QUARTER_VALIDATORS, Action, AnnualPlan, PlanSection, plan_label
 
 
 class Province(models.TextChoices):
@@ -374,7 +374,9 @@ class BaselineNorm(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        # Every district has its own norms, every year: "Bibob-beleid vastgesteld – Twente (2024)".
+        district = memo.related_value(self, "district_plan", "district__name") or ""
+        return plan_label("", self.title, district, memo.related_value(self, "district_plan", "plan__year"))
 
     def get_absolute_url(self) -> str:
         return self.district_plan.get_absolute_url()

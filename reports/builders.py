@@ -14,10 +14,9 @@ from django.shortcuts import get_object_or_404
 
 from budget.checks import load_budget
 from budget.overview import BudgetTables, build_budget_tables
+from core.markup import Markdown
 from districts.models import BaselineNorm, Development, DistrictFocusTheme, DistrictPlan
 from strategy.models import AnnualPlan, Phenomenon, PlanSection
-
-from .markup import Markdown
 
 
 @dataclass

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from budget.checks import check_budget
 from core import clock, permissions
+from core.markup import Markdown
 from districts.models import (
     BaselineAssessment,
     BaselineNorm,
@@ -30,11 +31,10 @@ from districts.models import (
     ResilienceScan,
     active_norms,
 )
-from strategy.models import Action, ActionSnapshot, AnnualPlan, Goal, ProgressUpdate, QuarterClose, Status
+from strategy.models import Action, ActionSnapshot, AnnualPlan, Goal, ProgressUpdate, QuarterClose
 
 from .builders import Item
 from .charts import STATUS_LABELS, status_chart
-from .markup import Markdown
 from .progress import (
     ASSESSMENT_STYLES,
     OTHER_GOAL,
@@ -105,20 +105,12 @@ def _load(actions: QuerySet[Action], as_of: datetime.date | None, close: Quarter
     return frozen
 
 
-def _deadline(action: Action) -> datetime.date | None:
-    if action.due_year is None:
-        return None
-    if action.due_quarter:
-        return clock.quarter_end(action.due_year, action.due_quarter)
-    return datetime.date(action.due_year, 12, 31)
-
-
 def _action_row(
     action: Action, reference: datetime.date, goal: str = "", district: DistrictLink | None = None
 ) -> ActionRow:
     status = action.status
     latest = action.latest_update
-    deadline = _deadline(action)
+    deadline = action.deadline
     return ActionRow(
         pk=action.pk,
         title=action.title,
@@ -126,7 +118,7 @@ def _action_row(
         due_label=action.due_label or action.due_note,
         status=status,
         status_label=STATUS_LABELS[status],
-        overdue=deadline is not None and deadline < reference and status != Status.DONE,
+        overdue=action.is_overdue(reference),
         deadline=deadline,
         goal=goal,
         district=district.name if district else REGIONAL,

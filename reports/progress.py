@@ -6,12 +6,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from budget.checks import CheckResult
+from core.markup import Markdown
 from districts.models import BaselineAssessment
 from strategy.models import Status
 
 from .builders import Item
 from .charts import STATUS_LABELS, STATUS_ORDER, StatusChart
-from .markup import Markdown
 
 REGIONAL = "Regionaal"
 OTHER_GOAL = "Overig"

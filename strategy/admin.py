@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
-from typing import Any
+import re
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, IntegerField, Model, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Max, Min, Model, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core import clock, permissions
-from core.admin_policy import PolicyModelAdmin, PolicyTabularInline
+from core import clock, memo, permissions
+from core.admin_policy import (
+    REGIONAL,
+    DistrictListFilter,
+    LabelledChangeList,
+    PolicyModelAdmin,
+    PolicyTabularInline,
+    district_sort_key,
+)
 from core.imports import PolicyImportExportMixin
+from core.markup import render_markdown
 
 from . import services
 from .adoption_checks import failing_checks
@@ -34,7 +43,12 @@ from .models import (
     ProgressUpdate,
     QuarterClose,
     SentReminder,
+    Status,
     Strategy,
+    action_districts,
+    plan_outline,
+    plan_outlines,
+    preload_labels,
 )
 from .resources import ActionResource, ProgressUpdateResource
 
@@ -238,6 +252,7 @@ class AnnualPlanAdmin(PolicyModelAdmin):
         (_("Leeswijzer"), {"fields": ("reading_guide",)}),
     )
 
+    markdown_fields = ("foreword", "reading_guide")
     # Status changes only through "Vaststellen" and "Heropenen", so each one is recorded.
     readonly_fields = ("status_display",)
     change_form_template = "admin/strategy/annualplan/change_form.html"
@@ -369,59 +384,208 @@ class AnnualPlanAdmin(PolicyModelAdmin):
         return TemplateResponse(request, "admin/strategy/annualplan/next_year.html", context)
 
 
+# Actions: the due moment as a quarter and a year -------------------------------------------------
+
+QUARTER_CHOICES = [("", "–"), *((quarter, f"Q{quarter}") for quarter in range(1, 5))]
+
+
+def strategy_years(plan: AnnualPlan | None) -> range:
+    """The years an action of `plan` can be due in: its strategy's period and the year after it.
+
+    Without a plan (a new action whose section is not chosen yet), the years of every strategy.
+    """
+    if plan is not None:
+        strategy = plan.strategy
+        return range(strategy.start_year, max(strategy.end_year, plan.year) + 2)
+    bounds = Strategy.objects.aggregate(first=Min("start_year"), last=Max("end_year"))
+    if bounds["first"] is None:
+        return range(0)
+    return range(bounds["first"], bounds["last"] + 2)
+
+
+class ActionChangeForm(forms.ModelForm):
+    """Chooses "Q3" and "2024" instead of typing numbers; the year lies in the period of the plan's strategy."""
+
+    class Meta:
+        model = Action
+        fields = "__all__"  # noqa: DJ007 - the admin chooses the fields
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    due_quarter = forms.TypedChoiceField(
+        label=_("Gereed in kwartaal"), choices=QUARTER_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    due_year = forms.TypedChoiceField(label=_("Gereed in jaar"), coerce=int, empty_value=None, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "due_year" in self.fields:
+            years = list(strategy_years(self._plan()))
+            current = self.instance.due_year
+            if current and current not in years:
+                years = sorted({*years, current})  # an earlier value stays visible, and is checked on change
+            field = cast(forms.TypedChoiceField, self.fields["due_year"])
+            field.choices = [("", "–"), *((year, str(year)) for year in years)]
+
+    def _plan(self) -> AnnualPlan | None:
+        section_id = self.instance.section_id
+        if section_id is None:
+            return None
+        # The rows of a section's inline share the plan: one query per request (core.memo).
+        return memo.remember(
+            ("strategy.plan_of_section", section_id),
+            lambda: AnnualPlan.objects.select_related("strategy").filter(sections=section_id).first(),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = cast(dict[str, Any], super().clean())
+        year = cleaned.get("due_year")
+        section = cleaned.get("section") or (self.instance.section if self.instance.section_id else None)
+        if year and section is not None and "due_year" in self.changed_data:
+            plan = section.plan
+            years = strategy_years(plan)
+            if year not in years:
+                self.add_error(
+                    "due_year",
+                    _("Kies een jaar van %(first)s tot en met %(last)s, de looptijd van %(strategy)s.")
+                    % {"first": years[0], "last": years[-1], "strategy": plan.strategy},
+                )
+        if cleaned.get("due_quarter") and not year:
+            self.add_error("due_year", _("Geef bij een kwartaal ook het jaar."))
+        return cleaned
+
+
 class ActionInline(PolicyTabularInline):
+    """The section's actions at a glance; the line, the note and the progress on the action's own page."""
+
     model = Action
-    fields = ("order", "title", "owner", "due_year", "due_quarter", "goal", "programme_line")
-    autocomplete_fields = ("goal", "programme_line")
+    form = ActionChangeForm
+    fields = ("order", "title", "owner", "due_quarter", "due_year", "goal")
     show_change_link = True
     extra = 0
 
 
-class NumberedSectionChangeList(ChangeList):
-    """Lists sections in document order, each with its derived number (one query for all plans shown)."""
+# Sections ---------------------------------------------------------------------------------------
+
+# A section is picked by its number ("3.2.2", or "2.2" for 2.2 and its paragraphs) or a plan's year.
+NUMBER_TERM = re.compile(r"^\d+(\.\d+)*\.?$")
+YEAR_TERM = re.compile(r"^20\d\d$")
+ACTION_NUMBER_TERM = re.compile(r"^\d+(\.\d+)*(\.|-\d+)?$")
+PREVIEW = "_preview"
+
+
+def split_numbers(search_term: str, pattern: re.Pattern[str] = NUMBER_TERM) -> tuple[list[str], str]:
+    """The terms that look like a number ("3.2.2"), and the words, which Django's search looks up."""
+    terms = search_term.split()
+    numbers = [term for term in terms if pattern.match(term)]
+    return numbers, " ".join(term for term in terms if term not in numbers)
+
+
+def sections_numbered(sections: QuerySet[Any], number: str, plan_path: str = "plan_id") -> list[int]:
+    """The ids of the sections (of the plans in `sections`) numbered `number` or below it ("2.2" and "2.2.1")."""
+    number = number.rstrip(".")
+    plan_ids = set(sections.order_by().values_list(plan_path, flat=True).distinct())
+    return [
+        pk
+        for outline in plan_outlines(plan_ids).values()
+        for pk, section_number in outline.numbers.items()
+        if section_number == number or section_number.startswith(f"{number}.")
+    ]
+
+
+class NumberedSectionChangeList(LabelledChangeList):
+    """Lists sections in document order (newest plan first) unless a column header is clicked."""
 
     def get_ordering(self, request: HttpRequest, queryset: QuerySet[PlanSection]) -> list[Any]:
         if ORDER_VAR in self.params:  # the user clicked a column header
             return super().get_ordering(request, queryset)
-        return ["plan", *document_order_keys(), "pk"]
+        return ["-plan__year", *document_order_keys(), "pk"]
 
-    def get_results(self, request: HttpRequest) -> None:
-        super().get_results(request)
-        page = list(self.result_list)
-        plan_ids = {section.plan_id for section in page}
-        by_plan: dict[int, list[PlanSection]] = defaultdict(list)
-        for section in PlanSection.objects.filter(plan_id__in=plan_ids).only("pk", "plan_id", "parent_id", "order"):
-            by_plan[section.plan_id].append(section)
-        numbers: dict[int, str] = {}
-        for sections in by_plan.values():
-            numbers.update((s.pk, s.number) for s in PlanSection.objects.numbered(sections))
-        for section in page:
-            section.number = numbers.get(section.pk, "")
-        self.result_list = page
+
+class PreviewOnlyForm:
+    """Checks and shows what was typed, but never counts as valid: a preview saves nothing."""
+
+    def is_valid(self) -> bool:
+        super().is_valid()  # type: ignore[misc]  # the errors, if any, are shown with the preview
+        return False
+
+
+class PlanSectionForm(forms.ModelForm):
+    class Meta:
+        model = PlanSection
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose what is shown
+        widgets = {"body": forms.Textarea(attrs={"rows": 22, "class": "markdown-editor"})}
 
 
 @admin.register(PlanSection)
 class PlanSectionAdmin(PolicyModelAdmin):
-    list_display = ("section_number", "title", "plan", "slug", "goal", "programme_line", "table")
+    form = PlanSectionForm
+    list_display = ("section_number", "title", "district", "plan_year", "goal", "programme_line", "table")
     list_display_links = ("section_number", "title")
     list_select_related = ("plan", "goal", "programme_line")
-    list_filter = ("plan", "table", "goal")
+    list_filter = ("plan", DistrictListFilter, "table", "goal")
     search_fields = ("title", "slug")
     autocomplete_fields = ("plan", "parent", "goal", "programme_line")
     prepopulated_fields = {"slug": ("title",)}
     inlines = (ActionInline,)
-    fields = ("plan", "parent", "order", "title", "slug", "goal", "programme_line", "table", "body")
+    # The text first and large: writing it is what this page is for.
+    fieldsets = (
+        (None, {"fields": ("title", "body")}),
+        (_("Plaats in het jaarplan"), {"fields": ("plan", "parent", "order", "slug")}),
+        (_("Doel en begroting"), {"fields": ("goal", "programme_line", "table")}),
+    )
+    markdown_fields = ("body",)
+    change_form_template = "admin/strategy/plansection/change_form.html"
+    # "Voorbeeld" and "Opslaan" above the text as well as below it.
+    save_on_top = True
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return NumberedSectionChangeList
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PlanSection]:
-        return super().get_queryset(request).annotate(**document_order_keys())
+        # Document order, newest plan first: the order of the list and of the autocomplete's answers.
+        keys = document_order_keys()
+        return super().get_queryset(request).annotate(**keys).order_by("-plan__year", *keys, "pk")
+
+    def preload_labels(self, rows: list[Any]) -> None:
+        preload_labels(section.plan_id for section in rows)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        numbers, words = split_numbers(search_term)
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, words)
+        for term in numbers:
+            condition = Q(pk__in=sections_numbered(queryset, term)) | Q(title__icontains=term)
+            if YEAR_TERM.match(term):
+                condition |= Q(plan__year=int(term))
+            queryset = queryset.filter(condition)
+        return queryset, may_have_duplicates
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if request.method == "POST" and PREVIEW in request.POST:
+            return type(form.__name__, (PreviewOnlyForm, form), {})
+        return form
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = context["adminform"].form
+        if request.method == "POST" and PREVIEW in request.POST and "body" in form.fields:
+            # The same Markdown and sanitising as the report: what you see is what the plan will show.
+            context["markdown_preview"] = render_markdown(form["body"].value() or "")
+            context["preview_title"] = form["title"].value() if "title" in form.fields else ""
+        return super().render_change_form(request, context, add=add, change=change, **kwargs)
 
     @admin.display(description=_("nummer"))
     def section_number(self, section: PlanSection) -> str:
-        # Set for the whole page by NumberedSectionChangeList; never a query per row.
-        return section.__dict__.get("_number", "")
+        return section.number  # from the plan's outline, loaded once for the page
+
+    @admin.display(description=_("district"))
+    def district(self, section: PlanSection) -> str:
+        return plan_outline(section.plan_id).districts.get(section.pk, "") or "–"
+
+    @admin.display(description=_("jaar"), ordering="plan__year")
+    def plan_year(self, section: PlanSection) -> int:
+        return section.plan.year
 
 
 # Actions and progress ---------------------------------------------------------------------------
@@ -454,18 +618,173 @@ def _in_closed_quarter(update: ProgressUpdate) -> bool:
     return update.date is not None and QuarterClose.objects.closing(update.date) is not None
 
 
+class StatusListFilter(admin.SimpleListFilter):
+    """The status of the latest progress update (`ActionQuerySet.with_status`)."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(Status.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(Q(current_status=value)) if value else queryset
+
+
+class DueListFilter(admin.SimpleListFilter):
+    """The quarter (or the year) an action is due in, as the plan says it: "Q3 2024"."""
+
+    title = _("gereed in")
+    parameter_name = "gereed"
+    NONE = "geen"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        moments = (
+            Action.objects.filter(due_year__isnull=False).order_by().values_list("due_year", "due_quarter").distinct()
+        )
+        choices = [
+            (f"{year}-{quarter or 0}", f"Q{quarter} {year}" if quarter else f"{year} (geen kwartaal)")
+            for year, quarter in sorted(moments, key=lambda moment: (moment[0], moment[1] or 0))
+        ]
+        return [*choices, (self.NONE, _("geen moment vastgelegd"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        if value == self.NONE:
+            return queryset.filter(due_year__isnull=True)
+        year, _sep, quarter = value.partition("-")
+        if not (year.isdigit() and quarter.isdigit()):
+            return queryset.none()
+        return queryset.filter(due_year=int(year), due_quarter=int(quarter) or None)
+
+
+class OverdueListFilter(admin.SimpleListFilter):
+    """Past the deadline today and not done, as the dashboards count it (`Action.is_overdue`)."""
+
+    title = _("over de deadline")
+    parameter_name = "te_laat"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("ja", _("ja")), ("nee", _("nee"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        overdue = Action.objects.overdue(clock.today()).values("pk")
+        if self.value() == "ja":
+            return queryset.filter(pk__in=overdue)
+        if self.value() == "nee":
+            return queryset.exclude(pk__in=overdue)
+        return queryset
+
+
+STATUS_RANK = Case(
+    *(When(current_status=value, then=Value(rank)) for rank, value in enumerate(Status.values)),
+    output_field=IntegerField(),
+)
+
+
+class ActionChangeList(LabelledChangeList):
+    """Newest plan first, then as the plan prints them, unless a column header is clicked."""
+
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet[Action]) -> list[Any]:
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return ["-section__plan__year", *document_order_keys("section__"), "order", "pk"]
+
+
 @admin.register(Action)
 class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
+    form = ActionChangeForm
     resource_classes = (ActionResource,)
-    list_display = ("title", "section", "plan_year", "owner", "due", "current_status")
-    list_select_related = ("section__plan",)
-    list_filter = ("section__plan", "goal", "programme_line", "due_year", "due_quarter")
+    list_display = ("action_number", "title", "district", "plan_year", "goal_number", "owner", "due", "current_status")
+    list_display_links = ("action_number", "title")
+    list_filter = (
+        "section__plan",
+        DistrictListFilter,
+        "goal",
+        StatusListFilter,
+        DueListFilter,
+        OverdueListFilter,
+    )
     search_fields = ("title", "owner", "description")
     autocomplete_fields = ("section", "goal", "programme_line")
-    # Set by "Volgend jaarplan maken", never chosen by hand.
-    exclude = ("continues",)
+    fieldsets = (
+        (None, {"fields": ("section", "order", "title", "description", "owner")}),
+        (_("Planning"), {"fields": (("due_quarter", "due_year"), "due_note", "carried_over")}),
+        (_("Meerjarenstrategie"), {"fields": ("goal", "programme_line")}),
+    )
+    # `continues` is set by "Volgend jaarplan maken", never chosen by hand.
     readonly_fields = ("carried_over",)
     inlines = (ProgressUpdateInline,)
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ActionChangeList
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Action]:
+        # The status column and filter read the latest update (a subquery); the district and the due
+        # moment sort on expressions; sections in document order; the section's plan for the labels.
+        district_key = district_sort_key(Action)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("section__plan", "goal")
+            .with_status()  # type: ignore[attr-defined]
+            .annotate(
+                status_rank=STATUS_RANK,
+                due_key=F("due_year") * 10 + Coalesce("due_quarter", 5),
+                **({"district_key": district_key} if district_key is not None else {}),
+                **document_order_keys("section__"),
+            )
+        )
+
+    def preload_labels(self, rows: list[Any]) -> None:
+        preload_labels((action.section.plan_id for action in rows), actions=True)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        # "2.2" finds the actions of 2.2 and its paragraphs, "2.2-3" the third action of 2.2.
+        numbers, words = split_numbers(search_term, ACTION_NUMBER_TERM)
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, words)
+        for term in numbers:
+            section_number, _dash, order = term.partition("-")
+            sections = sections_numbered(queryset, section_number, plan_path="section__plan_id")
+            condition = Q(section__in=sections) & (Q(order=int(order)) if order else Q())
+            if not order:  # a plain number may also be part of a text, or a plan's year
+                condition |= Q(title__icontains=term) | Q(owner__icontains=term) | Q(description__icontains=term)
+                if YEAR_TERM.match(term):
+                    condition |= Q(section__plan__year=int(term))
+            queryset = queryset.filter(condition)
+        return queryset, may_have_duplicates
+
+    @admin.display(description=_("nr."))
+    def action_number(self, action: Action) -> str:
+        return action.number
+
+    @admin.display(description=_("district"), ordering="district_key")
+    def district(self, action: Action) -> str:
+        return action_districts(action.section.plan_id).get(action.pk) or REGIONAL
+
+    @admin.display(description=_("jaar"), ordering="section__plan__year")
+    def plan_year(self, action: Action) -> int:
+        return action.section.plan.year
+
+    @admin.display(description=_("doel"), ordering="goal__number")
+    def goal_number(self, action: Action) -> str:
+        return str(action.goal.number) if action.goal else "–"
+
+    @admin.display(description=_("gereed"), ordering="due_key")
+    def due(self, action: Action) -> str:
+        if action.due_to_review:
+            return "te herzien"
+        label = action.due_label or action.due_note
+        if action.current_status != Status.DONE and action.deadline and action.deadline < clock.today():  # type: ignore[attr-defined]
+            return format_html('{} <span class="late">over de deadline</span>', label)
+        return label
+
+    @admin.display(description=_("status"), ordering="status_rank")
+    def current_status(self, action: Action) -> str:
+        return str(Status(action.current_status).label)  # type: ignore[attr-defined]
 
     @admin.display(description=_("voortgezet uit"))
     def carried_over(self, action: Action) -> str:
@@ -482,22 +801,6 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
             state,
             review,
         )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Action]:
-        # The status column is the latest update: prefetched in one query for the page.
-        return super().get_queryset(request).with_latest_update()  # type: ignore[attr-defined]
-
-    @admin.display(description=_("jaarplan"), ordering="section__plan__year")
-    def plan_year(self, action: Action) -> int:
-        return action.section.plan.year
-
-    @admin.display(description=_("gereed"))
-    def due(self, action: Action) -> str:
-        return "te herzien" if action.due_to_review else action.due_label or action.due_note
-
-    @admin.display(description=_("status"))
-    def current_status(self, action: Action) -> str:
-        return action.get_status_display()
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not ProgressUpdate:
@@ -541,12 +844,16 @@ class ProgressUpdateAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     resource_classes = (ProgressUpdateResource,)
     fields = ("action", "date", "status", "percentage", "narrative", "author", "created_at")
     list_display = ("action", "date", "status", "percentage", "author")
-    list_select_related = ("action", "author")
+    list_select_related = ("action__section", "author")
     list_filter = ("status", "action__section__plan", "date")
     search_fields = ("action__title", "narrative")
     autocomplete_fields = ("action",)
     # Whoever saves the update is its author (services.report_progress); nobody picks one.
     readonly_fields = ("author", "created_at")
+    ordering = ("-date", "-pk")
+
+    def preload_labels(self, rows: list[Any]) -> None:
+        preload_labels((update.action.section.plan_id for update in rows), actions=True)
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         # An update in a closed quarter is part of a frozen report: view only, until the bureau reopens it.

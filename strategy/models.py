@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from core import clock, memo, permissions
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -381,10 +385,18 @@ class PlanSection(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.label
 
     def get_absolute_url(self) -> str:
         return f"{self.plan.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def label(self) -> str:
+        """Which section, wherever it is picked or listed: "3.2.2 Specifieke ontwikkelingen – Twente (2024)"."""
+        if self.plan_id is None:
+            return self.title
+        outline = plan_outline(self.plan_id)
+        return plan_label(self.number, self.title, outline.districts.get(self.pk, ""), outline.year)
 
     @property
     def anchor(self) -> str:
@@ -398,12 +410,10 @@ class PlanSection(models.Model):
 
     @property
     def number(self) -> str:
-        """The derived number; set in bulk by `PlanSection.objects.numbered()`."""
+        """The derived number; set in bulk by `PlanSection.objects.numbered()`, else read from the plan's outline."""
         cached = self.__dict__.get("_number")
         if cached is None:
-            sections = self.plan.sections.only("pk", "parent_id", "order")
-            numbers = {s.pk: s.number for s in PlanSection.objects.numbered(sections)}
-            cached = numbers.get(self.pk, "")
+            cached = plan_outline(self.plan_id).numbers.get(self.pk, "") if self.pk and self.plan_id else ""
             self.__dict__["_number"] = cached
         return cached
 
@@ -432,7 +442,115 @@ class PlanSection(models.Model):
             raise ValidationError(errors)
 
 
+# Labels ------------------------------------------------------------------------------------------
+
+
+def plan_label(number: str, title: str, districts: str, year: int | None) -> str:
+    """A label such as "3.2.2 Specifieke ontwikkelingen – Twente (2024)"; unknown parts are left out."""
+    text = f"{number} {title}" if number else title
+    if districts and districts != title:  # a district's own chapter is called after it
+        text += f" – {districts}"
+    return f"{text} ({year})" if year else text
+
+
+def district_label(districts: Iterable[Any]) -> str:
+    return ", ".join(sorted(str(district) for district in districts))
+
+
+@dataclass(frozen=True)
+class PlanOutline:
+    """What the labels of one plan's sections need: its year, each section's number and district(s)."""
+
+    year: int | None
+    numbers: dict[int, str]
+    districts: dict[int, str]
+
+
+def plan_outline(plan_id: int) -> PlanOutline:
+    """The outline of a plan: one query, once per request (core.memo), however many labels a page shows."""
+    return plan_outlines([plan_id])[plan_id]
+
+
+def plan_outlines(plan_ids: Iterable[int]) -> dict[int, PlanOutline]:
+    """The outlines of several plans (a page of rows from many plans) in one query."""
+    return memo.remember_many("strategy.plan_outline", plan_ids, _load_outlines)
+
+
+def _district_name_fields(model: type[models.Model], prefix: str = "") -> list[str]:
+    # The policy's paths to the district(s), each with the name a district is shown by.
+    return [f"{path}__name" for path in permissions.district_related(model, prefix)]
+
+
+def _load_outlines(plan_ids: list[int]) -> dict[int, PlanOutline]:
+    # Query: every section of the plans, with the plan's year and the district(s) the policy finds.
+    sections = (
+        PlanSection.objects.filter(plan_id__in=plan_ids)
+        .select_related("plan", *permissions.district_related(PlanSection))
+        .only("pk", "plan_id", "parent_id", "order", "plan__year", *_district_name_fields(PlanSection))
+        .order_by()
+    )
+    by_plan: dict[int, list[PlanSection]] = {plan_id: [] for plan_id in plan_ids}
+    for section in sections:
+        by_plan[section.plan_id].append(section)
+    years = {plan_id: items[0].plan.year for plan_id, items in by_plan.items() if items}
+    if len(years) < len(plan_ids):
+        # Query (only for plans without sections): their years.
+        empty = [plan_id for plan_id in plan_ids if plan_id not in years]
+        years.update(AnnualPlan.objects.filter(pk__in=empty).values_list("pk", "year"))
+    return {
+        plan_id: PlanOutline(
+            year=years.get(plan_id),
+            numbers={section.pk: section.number for section in PlanSection.objects.numbered(items)},
+            districts={section.pk: district_label(permissions.districts_of(section)) for section in items},
+        )
+        for plan_id, items in by_plan.items()
+    }
+
+
+def action_districts(plan_id: int) -> dict[int, str]:
+    """The district(s) of each action of a plan, as the policy finds them: one query per request."""
+    return plans_action_districts([plan_id])[plan_id]
+
+
+def plans_action_districts(plan_ids: Iterable[int]) -> dict[int, dict[int, str]]:
+    """Per plan, the district(s) of each of its actions; the plans not known yet in one query."""
+
+    def load(missing: list[int]) -> dict[int, dict[int, str]]:
+        actions = (
+            Action.objects.filter(section__plan_id__in=missing)
+            .select_related("section", *permissions.district_related(Action))
+            .only("pk", "section__plan_id", *_district_name_fields(Action))
+            .order_by()
+        )
+        found: dict[int, dict[int, str]] = {plan_id: {} for plan_id in missing}
+        for action in actions:
+            found[action.section.plan_id][action.pk] = district_label(permissions.districts_of(action))
+        return found
+
+    return memo.remember_many("strategy.action_districts", plan_ids, load)
+
+
+def preload_labels(plan_ids: Iterable[int], *, actions: bool = False) -> None:
+    """Load what the labels of a page's sections (and actions) need for all its plans at once."""
+    plan_ids = [plan_id for plan_id in plan_ids if plan_id is not None]
+    plan_outlines(plan_ids)
+    if actions:
+        plans_action_districts(plan_ids)
+
+
 class ActionQuerySet(models.QuerySet["Action"]):
+    def with_status(self) -> ActionQuerySet:
+        """Annotate `current_status`, the status of the latest update (as `Action.status`), to filter and sort on."""
+        latest = ProgressUpdate.objects.filter(action=OuterRef("pk")).order_by("-date", "-pk").values("status")[:1]
+        return self.annotate(current_status=Coalesce(Subquery(latest), Value(Status.NOT_STARTED)))
+
+    def overdue(self, day: datetime.date) -> ActionQuerySet:
+        """The actions `Action.is_overdue` on `day`: past their deadline and not done."""
+        quarter, _first, _last = clock.quarter_of(day)
+        # The deadline is the last day of the due quarter, or of the due year without a quarter.
+        past = Q(due_year__lt=day.year) | Q(due_year=day.year, due_quarter__lt=quarter)
+        return self.with_status().filter(past).exclude(Q(current_status=Status.DONE))
+
     def with_latest_update(self) -> ActionQuerySet:
         return self.prefetch_related(
             models.Prefetch(
@@ -533,10 +651,30 @@ class Action(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.label
 
     def get_absolute_url(self) -> str:
         return reverse("strategy:action", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        """The number of the section and the action's place in it: "2.2-3"."""
+        plan_id = memo.related_value(self, "section", "plan_id")
+        if plan_id is None:
+            return ""
+        section_number = plan_outline(plan_id).numbers.get(self.section_id, "")
+        return f"{section_number}-{self.order}" if section_number else ""
+
+    @property
+    def label(self) -> str:
+        """Which action: "3.2.2-1 Plan Twentse aanpak drugscriminaliteit – Twente (2024)"."""
+        plan_id = memo.related_value(self, "section", "plan_id")
+        if plan_id is None:
+            return self.title
+        districts = action_districts(plan_id).get(self.pk) if self.pk else None
+        if districts is None:  # not saved (yet) in this plan
+            districts = district_label(permissions.districts_of(self))
+        return plan_label(self.number, self.title, districts, plan_outline(plan_id).year)
 
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.section.natural_key(), self.order)
@@ -552,6 +690,20 @@ class Action(models.Model):
         if self.due_year and self.due_quarter:
             return f"Q{self.due_quarter} {self.due_year}"
         return str(self.due_year or "")
+
+    @property
+    def deadline(self) -> datetime.date | None:
+        """The last day of the due quarter, or of the due year when no quarter is set."""
+        if self.due_year is None:
+            return None
+        if self.due_quarter:
+            return clock.quarter_end(self.due_year, self.due_quarter)
+        return datetime.date(self.due_year, 12, 31)
+
+    def is_overdue(self, day: datetime.date) -> bool:
+        """Past its deadline on `day` and not done (`ActionQuerySet.overdue` is the same rule in SQL)."""
+        deadline = self.deadline
+        return deadline is not None and deadline < day and self.status != Status.DONE
 
     @property
     def due_to_review(self) -> bool:

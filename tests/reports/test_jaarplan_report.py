@@ -201,7 +201,7 @@ def edited_source(monkeypatch: Any, relative: str) -> None:
 # Python that shapes the output besides the templates and stylesheets: a change to any renders afresh.
 SHAPING_FILES = [
     "budget/formatting.py",  # the amounts
-    "reports/markup.py",  # the Markdown allow-list
+    "core/markup.py",  # the Markdown allow-list
     "reports/builders.py",
     "reports/pdf.py",
     "reports/dashboards.py",
@@ -242,8 +242,8 @@ def test_a_deploy_with_other_python_renders_the_stored_pdf_afresh(
     assert len(rendered) == 1
     stored = RenderedDocument.objects.get(key="jaarplan-2024").fingerprint
 
-    # The same data, but a new Markdown allow-list in reports/markup.py (or amount formatting, or builder).
-    edited_source(monkeypatch, "reports/markup.py")
+    # The same data, but a new Markdown allow-list in core/markup.py (or amount formatting, or builder).
+    edited_source(monkeypatch, "core/markup.py")
     versions._render_version_of_this_process.cache_clear()
     reader.get("/jaarplan/2024.pdf")
     assert len(rendered) == 2

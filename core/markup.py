@@ -1,4 +1,8 @@
-"""Narrative text is Markdown; it is rendered and then sanitised, so no user HTML survives."""
+"""Narrative text is Markdown; it is rendered and then sanitised, so no user HTML survives.
+
+One pipeline for every place that shows it: the report and its PDF, the dashboards, the admin's
+preview of a section and its read-only views.
+"""
 
 from __future__ import annotations
 
