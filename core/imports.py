@@ -850,6 +850,8 @@ def result_context(result: Result, resource: Any = None) -> dict[str, Any]:
             "number": getattr(row, "row_number", ""),
             "label": IMPORT_TYPE_LABELS.get(row.import_type, row.import_type),
             "kind": row.import_type,
+            # Which object the row becomes, labelled as everywhere (number, district, year).
+            "object": getattr(row, "object_repr", "") or "",
             "cells": row.diff or [],
         }
         for row in result.rows[:PREVIEW_ROWS]
