@@ -171,11 +171,30 @@ class Command(BaseCommand):
             synthetic = make_synthetic_plan(source)
             for plan in (source, synthetic):
                 self.bench_plan(client, plan)
-            # The dashboards show the newest plan: the synthetic one goes, the 2024 plan is current again.
             synthetic.delete()
+            self.bench_next_year(source)
             self.bench_dashboards(client, source)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    def bench_next_year(self, plan: AnnualPlan) -> None:
+        """ "Volgend jaarplan maken" on the 2024 plan: the whole copy, rolled back after each run."""
+        from django.db import transaction
+
+        from strategy.plan_copy import create_next_year_plan
+
+        bureau = get_user_model().objects.create_superuser(username="bench-bureau", password="bench")  # noqa: S106
+
+        def copy() -> None:
+            with transaction.atomic():
+                create_next_year_plan(plan=plan, user=bureau)
+                transaction.set_rollback(True)
+
+        copy_ms = median_ms(copy, runs=3)
+        self.stdout.write(
+            f"\nVolgend jaarplan maken (2024 -> 2025, alles gekopieerd), mediaan van 3: {copy_ms:8.1f} ms"
+        )
+        self.stdout.write("  (doel < 2000 ms)")
 
     def bench_pages(self, plan: AnnualPlan) -> None:
         """Every page a role uses, one user at a time: the app's pages and the admin's lists and forms."""
