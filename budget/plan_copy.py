@@ -10,21 +10,14 @@ updates when the new figures are known (the budget checks show what no longer ba
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.db.models import Prefetch
 
-from strategy.plan_copy import PlanCopy
+from strategy.plan_copy import PlanCopy, saved
 
 from .models import CostGroup, CostLine, CostSplit, FundingSource, ProgrammeAllocation
 
 HUNDRED = Decimal(100)
-
-
-def _saved(obj: Any) -> Any:
-    obj.full_clean()
-    obj.save()
-    return obj
 
 
 def _round(value: Decimal) -> int:
@@ -64,7 +57,7 @@ def copy_budget(copy: PlanCopy) -> None:
 
     groups: dict[int, CostGroup] = {}
     for group in CostGroup.objects.filter(plan=copy.source).order_by("pk"):
-        groups[group.pk] = _saved(CostGroup(plan=target, category=group.category, title=group.title))
+        groups[group.pk] = saved(CostGroup(plan=target, category=group.category, title=group.title))
 
     splits = CostSplit.objects.select_related("programme_line").order_by("programme_line__number")
     lines = (
@@ -74,7 +67,7 @@ def copy_budget(copy: PlanCopy) -> None:
         .order_by("order")
     )
     for old in lines:
-        new = _saved(
+        new = saved(
             CostLine(
                 plan=target,
                 category=old.category,
@@ -89,10 +82,10 @@ def copy_budget(copy: PlanCopy) -> None:
         old_splits = list(old.splits.all())
         amounts = indexed_parts([split.amount for split in old_splits], percentage)
         for split, amount in zip(old_splits, amounts, strict=True):
-            _saved(CostSplit(cost_line=new, programme_line=split.programme_line, amount=amount))
+            saved(CostSplit(cost_line=new, programme_line=split.programme_line, amount=amount))
 
     for source in FundingSource.objects.filter(plan=copy.source).order_by("order"):
-        _saved(
+        saved(
             FundingSource(
                 plan=target,
                 order=source.order,
@@ -103,7 +96,7 @@ def copy_budget(copy: PlanCopy) -> None:
             )
         )
     for cell in ProgrammeAllocation.objects.filter(plan=copy.source).select_related("programme_line"):
-        _saved(
+        saved(
             ProgrammeAllocation(
                 plan=target,
                 programme_line=cell.programme_line,

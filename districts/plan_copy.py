@@ -7,18 +7,10 @@ Assessments and scans are progress, not plan text: they stay with the year they 
 
 from __future__ import annotations
 
-from typing import Any
-
 from strategy.models import PlanSection
-from strategy.plan_copy import PlanCopy
+from strategy.plan_copy import PlanCopy, saved
 
 from .models import BaselineNorm, Development, DistrictFocusTheme, DistrictPlan
-
-
-def _saved(obj: Any) -> Any:
-    obj.full_clean()
-    obj.save()
-    return obj
 
 
 def copy_district_plans(copy: PlanCopy) -> None:
@@ -29,7 +21,7 @@ def copy_district_plans(copy: PlanCopy) -> None:
 
     district_plans: dict[int, DistrictPlan] = {}
     for old in DistrictPlan.objects.filter(plan=copy.source).select_related("district").order_by("district__order"):
-        district_plans[old.pk] = _saved(
+        district_plans[old.pk] = saved(
             DistrictPlan(
                 plan=copy.target,
                 district=old.district,
@@ -41,7 +33,7 @@ def copy_district_plans(copy: PlanCopy) -> None:
         )
 
     for entry in DistrictFocusTheme.objects.filter(district_plan__plan=copy.source).select_related("theme"):
-        _saved(
+        saved(
             DistrictFocusTheme(
                 district_plan=district_plans[entry.district_plan_id],
                 theme=entry.theme,
@@ -52,7 +44,7 @@ def copy_district_plans(copy: PlanCopy) -> None:
             )
         )
     for development in Development.objects.filter(district_plan__plan=copy.source):
-        _saved(
+        saved(
             Development(
                 district_plan=district_plans[development.district_plan_id],
                 section=section(development.section_id),
@@ -62,7 +54,7 @@ def copy_district_plans(copy: PlanCopy) -> None:
             )
         )
     for norm in BaselineNorm.objects.filter(district_plan__plan=copy.source):
-        _saved(
+        saved(
             BaselineNorm(
                 district_plan=district_plans[norm.district_plan_id],
                 section=section(norm.section_id),
