@@ -7,6 +7,7 @@ the updates `ActionQuerySet.with_latest_update` prefetches, as the dashboards do
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods
 
 from core import clock, permissions
@@ -124,6 +127,7 @@ class Row:
     district: str
     latest: ProgressUpdate | None
     form: QuickUpdateForm | None = None
+    fields: SafeString | None = None  # the form's fields, rendered
 
     @property
     def status(self) -> str:
@@ -132,6 +136,27 @@ class Row:
     @property
     def status_label(self) -> str:
         return self.action.get_status_display()
+
+
+FIELDS_TEMPLATE = "strategy/_form_fields.html"
+# Stands for an action's id in the prefix of the one blank form a page renders (see BlankFields).
+BLANK_PK = 0
+
+
+class BlankFields:
+    """The fields of a blank quick-update form for any action, rendered once per page.
+
+    Blank forms differ only in their prefix (the action's id in every name, id and label), so one is
+    rendered and copied with the id swapped in, instead of rendering the widgets for every action.
+    """
+
+    def __init__(self, today: datetime.date, look_back: datetime.date | None) -> None:
+        form = QuickUpdateForm(instance=ProgressUpdate(), today=today, look_back=look_back, prefix=_prefix(BLANK_PK))
+        self.html = render_to_string(FIELDS_TEMPLATE, {"form": form})
+
+    def for_action(self, action: Action) -> SafeString:
+        # Only digits replace the placeholder in HTML we rendered and escaped ourselves.
+        return mark_safe(self.html.replace(f"{_prefix(BLANK_PK)}-", f"{_prefix(int(action.pk))}-"))  # noqa: S308
 
 
 @require_http_methods(["GET", "POST"])
@@ -183,6 +208,7 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     todo: list[Row] = []
     updated: list[Row] = []
     done: list[Row] = []
+    blank = BlankFields(reference, look_back)
     for action in actions:
         row = Row(action, _district_label(action), action.latest_update)
         if any(start <= u.date <= end for u in action.updates_newest_first):
@@ -191,13 +217,11 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
             # Finished in an earlier quarter: nothing left to report.
             done.append(row)
         else:
-            row.form = (
-                bound
-                if bound is not None and bound.instance.action_id == action.pk
-                else QuickUpdateForm(
-                    instance=ProgressUpdate(action=action), today=reference, look_back=look_back, prefix=_prefix(action)
-                )
-            )
+            if bound is not None and bound.instance.action_id == action.pk:
+                row.form = bound  # shown again with its errors
+                row.fields = render_to_string(FIELDS_TEMPLATE, {"form": bound})
+            else:
+                row.fields = blank.for_action(action)
             todo.append(row)
     context.update(
         {
@@ -234,8 +258,8 @@ def _error_anchor(action: Action) -> str:
     return f"{_prefix(action)}-fouten"
 
 
-def _prefix(action: Action) -> str:
-    return f"actie-{action.pk}"
+def _prefix(action: Action | int) -> str:
+    return f"actie-{action if isinstance(action, int) else action.pk}"
 
 
 def _posted_action(request: HttpRequest) -> Action:

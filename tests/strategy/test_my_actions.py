@@ -7,12 +7,15 @@ import re
 from typing import Any
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 
 from core import clock
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from districts.models import District
+from strategy.forms import QuickUpdateForm
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
+from strategy.views import FIELDS_TEMPLATE, look_back_date
 from tests.conftest import logged_in, role_user
 from tests.strategy.factories import ProgressUpdateFactory
 
@@ -321,3 +324,20 @@ def test_no_choice_after_two_weeks_or_once_the_quarter_is_closed(
     action = district_actions("twente")[0]
     assert client.post(URL, quick_post(action, period="vorig")).status_code == 302
     assert ProgressUpdate.objects.get(action=action).date == datetime.date(2024, 4, 14)
+
+
+def test_each_card_holds_the_same_form_as_one_rendered_for_its_action(plan: AnnualPlan, django_user_model: Any) -> None:
+    """The page renders one blank form and copies it per action: the copies are exactly those forms."""
+    client, _ = login(django_user_model, BUREAU, is_staff=True)
+    response = client.get(URL)
+    rows = response.context["todo"]
+    assert len(rows) > 5
+    today = clock.today()
+    for row in rows:
+        form = QuickUpdateForm(
+            instance=ProgressUpdate(action=row.action),
+            today=today,
+            look_back=look_back_date(today),
+            prefix=f"actie-{row.action.pk}",
+        )
+        assert str(row.fields) == render_to_string(FIELDS_TEMPLATE, {"form": form})
