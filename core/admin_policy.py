@@ -406,6 +406,9 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
             self.model._meta.pk.to_python(unquote(object_id))
         except ValidationError:
             raise Http404 from None
+        if not hasattr(self.model, "history"):
+            # A write-once model without simple-history (sent reminders): Django's own log of admin changes.
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)  # type: ignore[arg-type]
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(

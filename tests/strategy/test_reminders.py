@@ -181,3 +181,14 @@ def test_a_mail_server_that_refuses_leaves_no_record(people: dict[str, Any]) -> 
     assert not SentReminder.objects.exists()
     run("2024-06-17")  # the mail server is back (locmem): now they go
     assert len(mail.outbox) == 2
+
+
+def test_the_history_page_of_a_sent_reminder_opens(bureau_client: Any) -> None:
+    """A write-once model without simple-history still has a working history page in the admin."""
+    user = role_user("herinnerd", COORDINATOR, email="h@riec.test")
+    occasion = SentReminder.Occasion.values[0]
+    reminder = SentReminder.objects.create(
+        user=user, year=2024, quarter=2, occasion=occasion, email="h@riec.test", actions=3
+    )
+    response = bureau_client.get(f"/admin/strategy/sentreminder/{reminder.pk}/history/")
+    assert response.status_code == 200
