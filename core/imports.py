@@ -37,6 +37,7 @@ from simple_history.utils import bulk_create_with_history
 
 from . import permissions
 from .history import is_versioned, save_if_current
+from .signals import import_finished
 
 # A cell starting with one of these is read as a formula (or as the start of one) by spreadsheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -574,6 +575,7 @@ class PolicyImportExportMixin(ImportExportMixin):
         return permissions.can_view(request.user)
 
     def process_result(self, result: Result, request: HttpRequest) -> Any:
+        import_finished.send(sender=type(self), request=request, model=self.model, result=result)  # the audit log
         if result.has_errors() or result.has_validation_errors():
             messages.error(request, _("Er is niets geïmporteerd: het bestand bevat fouten."))
             return self.refused_response(request, result)

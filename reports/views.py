@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+import audit
 from core import permissions
 from districts.models import DistrictPlan
 from strategy.navigation import year_links
@@ -129,6 +130,7 @@ def plan_pdf(request: HttpRequest, year: int) -> HttpResponse:
     report = build_plan_report(year)
     pdf = cached_pdf(f"jaarplan-{report.year}", "reports/jaarplan_pdf.html", report)
     filename = f"jaarplan-{report.year}-{slugify(report.organisation)}.pdf"
+    audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -184,6 +186,7 @@ def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
     report = build_progress_report(int(year), int(quarter))
     pdf = cached_pdf(f"voortgang-{report.year}-Q{report.quarter}", "reports/progress_pdf.html", report)
     filename = f"voortgangsrapportage-{report.year}-q{report.quarter}-{slugify(report.organisation)}.pdf"
+    audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+import audit
 from core import permissions
 
 from .adoption_checks import failing_checks
@@ -53,6 +54,9 @@ def adopt_plan(
     plan.full_clean()
     plan._change_reason = change_reason  # type: ignore[attr-defined]
     plan.save()
+    audit.record(
+        None, action=audit.Action.PLAN_ADOPTED, obj=plan, result=audit.Result.SUCCESS, actor=user, detail=change_reason
+    )
     return plan
 
 
@@ -70,4 +74,7 @@ def reopen_plan(*, plan: AnnualPlan, user: Any, reason: str) -> AnnualPlan:
     plan.full_clean()
     plan._change_reason = f"Heropend (was vastgesteld op {adopted_on:%d-%m-%Y}): {reason.strip()}"  # type: ignore[attr-defined]
     plan.save()
+    audit.record(
+        None, action=audit.Action.PLAN_REOPENED, obj=plan, result=audit.Result.SUCCESS, actor=user, detail=reason
+    )
     return plan

@@ -1,0 +1,104 @@
+"""Writing audit records: the one function `record`, and the request being served (for origin and actor)."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from typing import Any
+
+from axes.helpers import get_client_ip_address
+from django.db.models import Model
+from django.http import HttpRequest
+
+from .choices import Action, Result
+from .models import AuditEvent
+
+logger = logging.getLogger("riec_plan.audit")
+
+_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar("audit_request", default=None)
+
+
+def current_request() -> HttpRequest | None:
+    """The request this thread is serving (set by audit.middleware.AuditMiddleware), or None."""
+    return _current_request.get()
+
+
+def origin(request: HttpRequest | None) -> str | None:
+    """The client's IP address, by the same rule as django-axes (AXES_PROXY_COUNT, X-Forwarded-For)."""
+    if request is None:
+        return None
+    return get_client_ip_address(request) or None
+
+
+def describe(obj: Any) -> tuple[str, str, str]:
+    """(type, id, text) of what an action was done to: a model object, a model class, or plain text."""
+    if obj is None:
+        return "", "", ""
+    if isinstance(obj, Model):
+        return obj._meta.label_lower, str(obj.pk or ""), str(obj)[:200]
+    if isinstance(obj, type) and issubclass(obj, Model):
+        return obj._meta.label_lower, "", str(obj._meta.verbose_name_plural)[:200]
+    return "", "", str(obj)[:200]
+
+
+def record(
+    request: HttpRequest | None,
+    *,
+    action: str,
+    obj: Any = None,
+    result: str,
+    actor: Any = None,
+    detail: str = "",
+) -> AuditEvent:
+    if action not in Action.values:
+        raise ValueError(f"Onbekende auditactie: {action!r}")
+    if result not in Result.values:
+        raise ValueError(f"Onbekend resultaat: {result!r}")
+    request = request if request is not None else current_request()
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            actor = user
+    actor_name = ""
+    if isinstance(actor, str):  # a name that belongs to no account (a failed login)
+        actor_name, actor = actor[:150], None
+    elif actor is not None:
+        actor_name = actor.get_username()
+    object_type, object_id, object_repr = describe(obj)
+    event = AuditEvent(
+        actor=actor,
+        actor_name=actor_name,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        result=result,
+        ip_address=origin(request),
+        detail=detail,
+    )
+    event.save()
+    logger.info(
+        "Audit: %s %s (%s)%s",
+        actor_name or "–",
+        event.get_action_display(),
+        event.get_result_display(),
+        f": {object_repr}" if object_repr else "",
+        extra={"audit": log_fields(event)},
+    )
+    return event
+
+
+def log_fields(event: AuditEvent) -> dict[str, Any]:
+    """The fields of a record as the JSON log line carries them (riec_plan.logging.JsonFormatter)."""
+    return {
+        "time": event.time.isoformat(),
+        "actor": event.actor_name,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object": event.object_repr,
+        "result": event.result,
+        "ip_address": event.ip_address,
+        "detail": event.detail,
+    }
