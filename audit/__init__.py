@@ -6,7 +6,8 @@ Every app records an event with one call::
 
     audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=plan, result=audit.Result.SUCCESS)
 
-`request` may be None (a service called from a view or a command): the request being served, if
+`obj` is a model object, a model class or a text; `label` names it when its str() would not
+(in Dutch). `request` may be None (a service called from a view or a command): the request being served, if
 any, still gives the origin and the actor. Records cannot be changed or deleted, by anyone.
 Never put a password, token or secret in `detail`.
 """
@@ -28,8 +29,9 @@ def record(
     result: str,
     actor: Any = None,
     detail: str = "",
+    label: str = "",
 ) -> Any:
     """Write one audit record (and one JSON log line with the same fields); returns the AuditEvent."""
     from .log import record as write
 
-    return write(request, action=action, obj=obj, result=result, actor=actor, detail=detail)
+    return write(request, action=action, obj=obj, result=result, actor=actor, detail=detail, label=label)

@@ -49,6 +49,7 @@ def record(
     result: str,
     actor: Any = None,
     detail: str = "",
+    label: str = "",
 ) -> AuditEvent:
     if action not in Action.values:
         raise ValueError(f"Onbekende auditactie: {action!r}")
@@ -65,6 +66,7 @@ def record(
     elif actor is not None:
         actor_name = actor.get_username()
     object_type, object_id, object_repr = describe(obj)
+    object_repr = label[:200] or object_repr
     event = AuditEvent(
         actor=actor,
         actor_name=actor_name,
@@ -77,6 +79,9 @@ def record(
         detail=detail,
     )
     event.save()
+    if request is not None and result == Result.REFUSED:
+        # The 403 answer this may lead to is the same refusal (audit.middleware records no second one).
+        request._audit_refusal_recorded = True  # type: ignore[attr-defined]
     logger.info(
         "Audit: %s %s (%s)%s",
         actor_name or "–",

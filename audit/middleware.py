@@ -14,7 +14,8 @@ class AuditMiddleware:
     """After AuthenticationMiddleware: the actor is request.user.
 
     A 403 from anywhere (a view's PermissionDenied, the admin, a CSRF failure) is one record with
-    the method and path; the path shows which object was asked for.
+    the method and path (the path shows which object was asked for), unless the view already
+    recorded the refusal with its own words.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -24,7 +25,7 @@ class AuditMiddleware:
         token = _current_request.set(request)
         try:
             response = self.get_response(request)
-            if response.status_code == 403:
+            if response.status_code == 403 and not getattr(request, "_audit_refusal_recorded", False):
                 record(
                     request,
                     action=Action.PERMISSION_DENIED,

@@ -74,7 +74,7 @@ def locked_out(sender: Any, request: Any, username: Any = None, **kwargs: Any) -
 
 
 def second_factor_failed(sender: Any, request: Any, user: Any, authenticator: Any = None, **kwargs: Any) -> None:
-    kind = f" ({authenticator})" if authenticator is not None else ""
+    kind = f" ({factor_name(authenticator)})" if authenticator is not None else ""
     record(
         request,
         action=Action.LOGIN_FAILED,
@@ -84,9 +84,26 @@ def second_factor_failed(sender: Any, request: Any, user: Any, authenticator: An
     )
 
 
+FACTOR_NAMES = {"totp": "authenticator-app", "recovery_codes": "herstelcodes", "webauthn": "beveiligingssleutel"}
+
+
+def factor_name(authenticator: Any) -> str:
+    name = FACTOR_NAMES.get(authenticator.type, authenticator.type)
+    if authenticator.type == "webauthn":
+        name += f" “{authenticator}”"
+    return name
+
+
 def _second_factor(action: str) -> Any:
     def receiver(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-        record(request, action=action, obj=authenticator, result=Result.SUCCESS, actor=user)
+        record(
+            request,
+            action=action,
+            obj=authenticator,
+            label=factor_name(authenticator),
+            result=Result.SUCCESS,
+            actor=user,
+        )
 
     receiver.__name__ = f"second_factor_{action}"
     return receiver

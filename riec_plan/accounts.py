@@ -108,12 +108,6 @@ def remember_second_factor(sender: Any, request: HttpRequest | None, user: Any, 
         session.pop(SECOND_FACTOR, None)
 
 
-def second_factor_added(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    """A second factor set up in this session (with a valid code or key) proves it from then on."""
-    if authenticator.type in SECOND_FACTOR_TYPES and getattr(request, "user", None) == user:
-        request.session[SECOND_FACTOR] = "mfa"
-
-
 def second_factor_removed(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
     """Without a second factor left, a password session is sent back to the setup."""
     session = getattr(request, "session", None)
@@ -127,8 +121,9 @@ def second_factor_removed(sender: Any, request: HttpRequest, user: Any, authenti
 class SecondFactorRequiredMiddleware:
     """A logged-in session without a proven second factor reaches only the pages that set one up.
 
-    Runs after LoginRequiredMiddleware (which sends anonymous visitors to the login) and reads only
-    the session.
+    Runs after LoginRequiredMiddleware (which sends anonymous visitors to the login). A session that
+    proved its second factor at login asks the database nothing; one that did not looks again on
+    each request, so the second factor set up on the setup pages counts at once.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -141,6 +136,10 @@ class SecondFactorRequiredMiddleware:
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
         if not request.user.is_authenticated or request.session.get(SECOND_FACTOR):
+            return None
+        if has_second_factor(request.user):
+            # Set up in this session since it logged in (with a valid code or key): proven from now on.
+            request.session[SECOND_FACTOR] = "mfa"
             return None
         if getattr(view_func, "login_required", True) is False:
             return None  # public pages: the login, the health check, security.txt

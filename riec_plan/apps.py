@@ -16,7 +16,6 @@ class RiecPlanConfig(AppConfig):
         from . import accounts
 
         user_logged_in.connect(accounts.remember_second_factor, dispatch_uid="riec_plan.remember_second_factor")
-        mfa_signals.authenticator_added.connect(accounts.second_factor_added, dispatch_uid="riec_plan.factor_added")
         mfa_signals.authenticator_removed.connect(
             accounts.second_factor_removed, dispatch_uid="riec_plan.factor_removed"
         )
