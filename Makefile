@@ -55,7 +55,7 @@ bench: setup
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench
 	# Load on gunicorn with two workers (wrk; a throw-away PostgreSQL database, or SQLite without one).
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench_load
-	# Importing 10,000 cost lines through the import-export resource (dry run and confirm).
+	# Importing 10,000 cost lines through the admin (upload with preview, then confirm; target 15 s).
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench_import
 
 clean:

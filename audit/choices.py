@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     PLAN_ADOPTED = "plan_adopted", "Jaarplan vastgesteld"
     PLAN_REOPENED = "plan_reopened", "Jaarplan heropend"
     QUARTER_CLOSED = "quarter_closed", "Kwartaal afgesloten"
+    QUARTER_REOPENED = "quarter_reopened", "Kwartaal heropend"
     ROLE_CHANGED = "role_changed", "Rol of rechten gewijzigd"
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from import_export.fields import Field
 
 from core.imports import (
+    AmountWidget,
     ChoiceWidget,
     LookupWidget,
     PolicyResource,
@@ -25,7 +26,6 @@ from strategy.resources import PlanWidget
 
 from .models import CostCategory, CostGroup, CostLine, FundingSource, FundingStream, Spending
 
-AMOUNT_MESSAGE = "Vul een bedrag in hele euro's in, zonder punten of tekens."
 YEAR, PART, LABEL = "Jaar", "Onderdeel", "Omschrijving"
 
 
@@ -76,7 +76,7 @@ class CostLineResource(PolicyResource):
     category = Field("category", PART, ChoiceWidget(CostCategory.choices))
     label = Field("label", LABEL, TextWidget())
     order = Field("order", "Volgorde", WholeNumberWidget())
-    amount = Field("amount", "Bedrag (€)", WholeNumberWidget(AMOUNT_MESSAGE))
+    amount = Field("amount", "Bedrag (€)", AmountWidget())
     funding_stream = Field("funding_stream", "Geldstroom", ChoiceWidget(FundingStream.choices))
     group = Field("group", "Groep", CostGroupWidget())
     programme_line = Field("programme_line", "Ten laste van lijn", ProgrammeLineWidget())
@@ -96,7 +96,7 @@ class FundingSourceResource(PolicyResource):
     order = Field("order", "Volgorde", WholeNumberWidget())
     funder = Field("funder", "Financier", ChoiceWidget(FundingSource.Funder.choices))
     funding_stream = Field("funding_stream", "Geldstroom", ChoiceWidget(FundingStream.choices))
-    amount = Field("amount", "Bedrag (€)", WholeNumberWidget(AMOUNT_MESSAGE))
+    amount = Field("amount", "Bedrag (€)", AmountWidget())
 
     select_related = ("plan",)
 
@@ -137,7 +137,7 @@ class SpendingResource(PolicyResource):
     cost_line = Field("cost_line", "Kostenregel", CostLineWidget())
     year = Field("year", "Jaar", WholeNumberWidget("Vul een jaar in, bijvoorbeeld 2024."))
     quarter = Field("quarter", "Kwartaal", WholeNumberWidget("Een kwartaal is 1, 2, 3 of 4."))
-    amount = Field("amount", "Bedrag (€)", WholeNumberWidget(AMOUNT_MESSAGE))
+    amount = Field("amount", "Bedrag (€)", AmountWidget())
     note = Field("note", "Toelichting", TextWidget())
 
     select_related = ("cost_line__plan",)

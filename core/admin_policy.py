@@ -234,6 +234,13 @@ class PolicyModelAdmin(VersionedAdminMixin, PolicyChoicesMixin, SimpleHistoryAdm
             return False
         return obj is None or permissions.can_change(request.user, obj)
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        try:  # an id that is no id of this model: 404, not a ValueError in the history query (500)
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
     ) -> Any:
@@ -241,6 +248,10 @@ class PolicyModelAdmin(VersionedAdminMixin, PolicyChoicesMixin, SimpleHistoryAdm
         current = self.get_object(request, unquote(object_id))
         if current is None:
             raise Http404
+        try:  # "abc" is no version of anything: 404, not a ValueError deep in the query (500)
+            self.model.history.model._meta.pk.to_python(unquote(version_id))  # type: ignore[attr-defined]
+        except ValidationError:
+            raise Http404 from None
         if not self.has_change_history_permission(request, current):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)

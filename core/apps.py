@@ -4,7 +4,10 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """The machinery every plan app stands on; it holds no models and imports none of the apps."""
+    """The machinery every plan app stands on; it imports none of the apps.
+
+    Its one model is PendingImport: an uploaded import file waiting for its confirmation.
+    """
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "core"

@@ -8,6 +8,10 @@
 - Every row is a change by the importing user, so the permission policy (core.permissions)
   decides about each row as it does about a save in the admin.
 - Exported text cannot start a spreadsheet formula; numbers stay numbers.
+- A row that changes nothing is "ongewijzigd": not validated against the policy, not saved, no
+  historical record, no new version (so forms open elsewhere stay valid).
+- Files are read within limits and the Dutch way, and wait for their confirmation in the database
+  (core.import_files); a cell holding a formula or a control character is refused on its row.
 """
 
 from __future__ import annotations
@@ -17,32 +21,62 @@ import copy
 import datetime
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet, UniqueConstraint
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from import_export import resources, widgets
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.options import ResourceOptions
 from import_export.results import Result, RowResult
+from import_export.signals import post_import
 from simple_history.utils import bulk_create_with_history
 
-from . import permissions
+from . import clock, permissions
+from .formatting import format_amount, format_number
 from .history import is_versioned, save_if_current
+from .import_files import (
+    DatabaseStorage,
+    DutchCSV,
+    DutchXLSX,
+    FileRefused,
+    PendingImportMissing,
+    cell_problem,
+    check_time,
+    deadline,
+    limit,
+    megabytes,
+    parse_id,
+    read_table,
+    upload_content,
+)
 from .signals import import_finished
 
 # A cell starting with one of these is read as a formula (or as the start of one) by spreadsheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 WHOLE_NUMBER = re.compile(r"-?\d+")
 NUMBER_MESSAGE = "Vul een heel getal in, zonder punten of tekens."
+AMOUNT_MESSAGE = "Vul een bedrag in hele euro's in, bijvoorbeeld 1234000 of € 1.234.000."
+CENTS_MESSAGE = "Bedragen zijn hele euro's: ‘%(value)s’ heeft centen. Rond het bedrag af op hele euro's."
+COMMA_MESSAGE = (
+    "‘%(value)s’ is geen bedrag in hele euro's: een komma staat voor centen. "
+    "Schrijf duizendtallen met een punt (1.234.000) of zonder scheidingsteken (1234000)."
+)
+# Rows of the preview that show their values; the totals count every row.
+PREVIEW_ROWS = 500
 
 
 def neutralise(value: Any) -> Any:
@@ -107,6 +141,53 @@ class WholeNumberWidget(widgets.Widget):
         return "" if value is None else value
 
 
+DIGITS = re.compile(r"[0-9]+")
+THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
+WHOLE_CENTS = re.compile(r"([0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+),(?:00|-)")
+WITH_CENTS = re.compile(r"([0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+),[0-9]+|[0-9]+\.[0-9]{1,2}")
+COMMA_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
+
+
+class AmountWidget(WholeNumberWidget):
+    """Whole euros, as a person writes them: 1234000, 1.234.000, € 1.234.000, -12.500, € 1.234,-.
+
+    A comma stands for cents, as in Dutch: "260,000" is refused rather than read as 260 (or as
+    260000); an amount with cents is refused with its own message, never rounded silently.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(AMOUNT_MESSAGE)
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> int | None:
+        if isinstance(value, float | Decimal) and value != int(value):
+            raise ValueError(CENTS_MESSAGE % {"value": format_number(Decimal(str(value)))})
+        if not isinstance(value, str):
+            return super().clean(value, row, **kwargs)
+        written = value.strip()
+        if not written:
+            return None
+        text = "".join(written.split()).replace("€", "")  # spaces of any kind and the euro sign
+        sign = 1
+        if text.startswith("-"):
+            sign, text = -1, text[1:]
+        elif text.endswith("-") and not text.endswith(",-"):
+            sign, text = -1, text[:-1]  # 1.234- as accountants write it
+        if DIGITS.fullmatch(text):
+            return sign * int(text)
+        if THOUSANDS.fullmatch(text):
+            return sign * int(text.replace(".", ""))
+        if WHOLE_CENTS.fullmatch(text):
+            return sign * int(text.split(",")[0].replace(".", ""))
+        if COMMA_THOUSANDS.fullmatch(text):  # 260,000: cents to a Dutch reader, thousands to others
+            raise ValueError(COMMA_MESSAGE % {"value": written})
+        if WITH_CENTS.fullmatch(text):
+            raise ValueError(CENTS_MESSAGE % {"value": written})
+        raise ValueError(self.message)
+
+    def preview(self, value: Any) -> str:
+        return format_amount(value)
+
+
 class ChoiceWidget(widgets.Widget):
     """A choice by its stored value or its Dutch label, in any case; exported as the stored value."""
 
@@ -129,6 +210,9 @@ class ChoiceWidget(widgets.Widget):
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         return value or ""
+
+    def preview(self, value: Any) -> str:
+        return str(dict(self.choices).get(value, value or ""))
 
 
 class DateWidget(widgets.Widget):
@@ -158,6 +242,9 @@ class DateWidget(widgets.Widget):
         if value is None:
             return ""
         return value if kwargs.get("force_native_type") else value.isoformat()
+
+    def preview(self, value: Any) -> str:
+        return "" if value is None else value.strftime("%d-%m-%Y")
 
 
 class LookupWidget(widgets.Widget):
@@ -227,31 +314,87 @@ def other_column(row: dict[str, Any], column: str) -> str:
 
 
 class NaturalKeyInstanceLoader(ModelInstanceLoader):
-    """Finds the existing object of a row by its natural key, with one query for the whole file."""
+    """Finds the existing object of a row by its natural key, with one query for the whole file.
+
+    Key columns the resource names in `case_insensitive_keys` match in any case ("almelo" is Almelo).
+    """
 
     def __init__(self, resource: Any, dataset: Any = None) -> None:
         super().__init__(resource, dataset)
         model = resource._meta.model
         self.key_fields = [resource.fields[name] for name in resource.get_import_id_fields()]
         self.attnames = [model._meta.get_field(field.attribute).attname for field in self.key_fields]
+        self.folded = [field.attribute in resource.case_insensitive_keys for field in self.key_fields]
         self.instances: dict[tuple[Any, ...], Model] | None = None
+
+    def key(self, parts: Iterable[Any]) -> tuple[Any, ...]:
+        return tuple(
+            part.casefold() if folded and isinstance(part, str) else part
+            for part, folded in zip(parts, self.folded, strict=True)
+        )
 
     def get_instance(self, row: dict[str, Any]) -> Model | None:
         try:
-            key = tuple(_key_part(field.clean(row)) for field in self.key_fields)
+            key = self.key(_key_part(field.clean(row)) for field in self.key_fields)
         except (ValueError, KeyError):
             return None  # the row's own errors are reported when its fields are imported
         if any(part in (None, "") for part in key):
             return None
         if self.instances is None:
             self.instances = {
-                tuple(getattr(obj, name) for name in self.attnames): obj for obj in self.resource.get_queryset()
+                self.key(getattr(obj, name) for name in self.attnames): obj for obj in self.resource.get_queryset()
             }
         return self.instances.get(key)
 
 
 def _key_part(value: Any) -> Any:
     return value.pk if isinstance(value, Model) else value
+
+
+def _fold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class PreviewCell:
+    """One cell of the preview: its value, or "old → new" when the row changes it."""
+
+    text: str
+    changed: bool = False
+
+
+def preview_text(field: Any, instance: Any) -> str:
+    try:
+        value = field.get_value(instance)
+    except (ObjectDoesNotExist, AttributeError):
+        value = None
+    widget = field.widget
+    if hasattr(widget, "preview"):
+        return str(widget.preview(value))
+    if value is None:
+        return ""
+    rendered = widget.render(value)
+    return "" if rendered is None else str(rendered)
+
+
+class PreviewDiff:
+    """What the preview shows of a row, as formatted values (1.400.000, not a diff of characters)."""
+
+    def __init__(self, resource: Any, instance: Any, new: bool) -> None:
+        self.fields = resource.get_import_fields()
+        self.left = None if new or instance is None else [preview_text(field, instance) for field in self.fields]
+        self.right: list[str] = []
+
+    def compare_with(self, resource: Any, instance: Any) -> None:
+        self.right = [preview_text(field, instance) for field in self.fields] if instance is not None else []
+
+    def as_html(self) -> list[PreviewCell]:
+        if self.left is None:
+            return [PreviewCell(text) for text in self.right]
+        return [
+            PreviewCell(new) if old == new else PreviewCell(f"{old or '(leeg)'} → {new or '(leeg)'}", changed=True)
+            for old, new in zip(self.left, self.right, strict=False)
+        ]
 
 
 # The resource --------------------------------------------------------------------------------
@@ -265,13 +408,17 @@ class PolicyResource(resources.ModelResource):
     """
 
     select_related: tuple[str, ...] = ()
+    # Key columns matched in any case: "ALMELO" in a file is the existing Almelo, whose spelling stays.
+    case_insensitive_keys: tuple[str, ...] = ()
     # Set on the class by import-export's metaclass; import_data replaces it on the instance.
     _meta: ResourceOptions
 
     class Meta:
         clean_model_instances = True
         use_transactions = True
-        skip_unchanged = False  # an unchanged row of an adopted plan is still refused, as in the admin
+        # Unchanged rows are found by skip_row below (in the preview and in the confirmed import alike)
+        # and reported as skipped: "ongewijzigd".
+        skip_unchanged = True
         report_skipped = True
         instance_loader_class = NaturalKeyInstanceLoader
         # New rows are inserted in batches (bulk_create): no savepoint, save() and history query per
@@ -289,6 +436,13 @@ class PolicyResource(resources.ModelResource):
         # The results of new rows waiting in create_instances, to give them their id once inserted.
         self.pending_rows: list[tuple[Model, RowResult]] = []
         self.last_created: Model | None = None
+        # The spreadsheet's row number of each row of the dataset (blank rows are left out), if known.
+        self.row_numbers: list[int] | None = None
+        self.deadline: float | None = None
+        self.columns_missing = False
+
+    def get_diff_class(self) -> Any:
+        return PreviewDiff
 
     def related(self) -> tuple[str, ...]:
         """What each object is loaded with: the declared joins plus what the policy reads."""
@@ -317,10 +471,15 @@ class PolicyResource(resources.ModelResource):
         rollback_on_validation_errors: bool = False,
         **kwargs: Any,
     ) -> Result:
-        if not dry_run:
-            # The confirmed import shows no preview: it needs no copy and diff of every row.
-            self._meta = copy.copy(type(self)._meta)
-            self._meta.skip_diff = True
+        """Import the dataset; `deadline` (time.monotonic) stops a run that would take too long.
+
+        Past the deadline the import raises OutOfTime (core.import_files) and everything is rolled back.
+        """
+        self.deadline = kwargs.pop("deadline", None)
+        self.row_numbers = getattr(dataset, "row_numbers", None)
+        self._meta = copy.copy(type(self)._meta)
+        # The confirmed import shows no preview: it needs no copy and diff of every row.
+        self._meta.skip_diff = not dry_run
         # All or nothing, whoever calls: one invalid row rolls back the valid rows too.
         return super().import_data(
             dataset,
@@ -345,10 +504,15 @@ class PolicyResource(resources.ModelResource):
             if self.fields[name].column_name not in headers
         ]
         missing += [column for column in self.required_columns() if column not in headers and column not in missing]
+        self.columns_missing = bool(missing)
         if missing:
+            found = ", ".join(f"‘{header}’" for header in headers[:12] if header) or _("geen")
             raise ValueError(
-                _("Het bestand mist de kolom(men) %(columns)s. Gebruik de kolommen van een export.")
-                % {"columns": ", ".join(f"‘{column}’" for column in missing)}
+                _(
+                    "Het bestand mist de kolom(men) %(columns)s; gevonden zijn de kolommen %(found)s. "
+                    "Gebruik de kolommen van een export, gescheiden door een puntkomma (;) of een komma (,)."
+                )
+                % {"columns": ", ".join(f"‘{column}’" for column in missing), "found": found}
             )
 
     def required_columns(self) -> list[str]:
@@ -356,10 +520,21 @@ class PolicyResource(resources.ModelResource):
         return []
 
     def import_row(self, row: Any, instance_loader: Any, **kwargs: Any) -> Any:
+        # Raised outside the library's row handling, so it ends the whole import (and rolls it back).
+        check_time(self.deadline)
+        if self.columns_missing:
+            # The file is refused for its columns; an error on every row would only bury that message.
+            skipped = self.get_row_result_class()()
+            skipped.import_type = RowResult.IMPORT_TYPE_SKIP
+            return skipped
+        index = kwargs["row_number"]
         # Numbered as in the spreadsheet: the header is row 1, the first data row is row 2.
-        self.row_number = kwargs["row_number"] + 1
+        self.row_number = self.row_numbers[index - 1] if self.row_numbers else index + 1
+        if index > PREVIEW_ROWS and not self._meta.skip_diff:
+            self._meta.skip_diff = True  # the preview shows the first rows only; the rest are counted
         self.last_created = None
         result = super().import_row(row, instance_loader, **kwargs)
+        result.row_number = self.row_number
         if result.validation_error is not None:
             result.validation_error = self.numbered(result.validation_error)
         elif self.last_created is not None and result.import_type == RowResult.IMPORT_TYPE_NEW:
@@ -370,6 +545,39 @@ class PolicyResource(resources.ModelResource):
         # The policy looks at the object as it is now as well as at what the row makes of it:
         # a coordinator may neither change another district's row nor move one into their own.
         instance._import_refusal = None if new else self.refusal(instance)
+        instance._import_snapshot = None if new else self.snapshot(instance)
+
+    @staticmethod
+    def snapshot(instance: Any) -> dict[str, Any]:
+        return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+    def import_field(self, field: Any, instance: Any, row: Any, is_m2m: bool = False, **kwargs: Any) -> None:
+        if field.column_name in row:
+            problem = cell_problem(row[field.column_name])
+            if problem:
+                raise ValueError(problem[0].upper() + problem[1:])
+            if field.attribute in self.case_insensitive_keys and instance.pk is not None:
+                current, written = getattr(instance, field.attribute), field.clean(row)
+                if isinstance(current, str) and isinstance(written, str) and current.casefold() == written.casefold():
+                    return  # the stored spelling stays
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def skip_row(
+        self, instance: Any, original: Any, row: Any, import_validation_errors: dict[str, Any] | None = None
+    ) -> bool:
+        """An existing object that the row leaves exactly as it is: not checked, not saved ("ongewijzigd").
+
+        A second row in the file for the same object is still reported, changed or not.
+        """
+        snapshot = getattr(instance, "_import_snapshot", None)
+        if import_validation_errors or snapshot is None or self.snapshot(instance) != snapshot:
+            return False
+        key = self.file_key(instance)
+        if key is not None:
+            if key in self.seen:
+                return False  # validate_instance names the earlier row
+            self.seen[key] = self.row_number
+        return True
 
     def validate_instance(
         self, instance: Any, import_validation_errors: dict[str, Any] | None = None, validate_unique: bool = True
@@ -529,8 +737,13 @@ class PolicyResource(resources.ModelResource):
     def file_key(self, instance: Any) -> tuple[Any, ...] | None:
         """The natural key the row ends up with, to find a second row for the same object."""
         model = type(instance)
-        names = [model._meta.get_field(self.fields[name].attribute).attname for name in self.get_import_id_fields()]
-        key = tuple(getattr(instance, name) for name in names)
+        fields = [self.fields[name] for name in self.get_import_id_fields()]
+        key = tuple(
+            _fold(getattr(instance, model._meta.get_field(field.attribute).attname))
+            if field.attribute in self.case_insensitive_keys
+            else getattr(instance, model._meta.get_field(field.attribute).attname)
+            for field in fields
+        )
         return None if any(part in (None, "") for part in key) else key
 
     def numbered(self, error: ValidationError) -> ValidationError:
@@ -554,17 +767,127 @@ class PolicyResource(resources.ModelResource):
 
 # The admin ---------------------------------------------------------------------------------------
 
+NOT_FOUND_MESSAGE = (
+    "Deze import bestaat niet (meer): hij is al bevestigd, ouder dan een dag, of niet door u ingelezen. "
+    "Er is niets geïmporteerd; lees het bestand opnieuw in."
+)
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def _format_choices(field: Any, formats: Iterable[Any]) -> None:
+    """The formats by Dutch names ("Excel-werkmap (XLSX)"); the values stay the library's indexes."""
+    labels = {str(index): getattr(file_format, "label", "") for index, file_format in enumerate(formats)}
+    field.choices = [
+        (value, labels.get(str(value)) or ("Kies een formaat" if value == "" else label))
+        for value, label in field.choices
+    ]
+
+
+class DutchImportForm(ImportForm):
+    def __init__(self, formats: Any, resources: Any, **kwargs: Any) -> None:
+        super().__init__(formats, resources, **kwargs)
+        self.fields["import_file"].label = "Bestand"
+        size, rows = megabytes(limit("IMPORT_MAX_UPLOAD_BYTES")), format_number(limit("IMPORT_MAX_ROWS"))
+        self.fields["import_file"].help_text = f"CSV of XLSX, hoogstens {size} en {rows} rijen."
+        self.fields["format"].label = "Formaat"
+        self.fields["format"].error_messages["required"] = "Kies het formaat van het bestand."
+        self.fields["resource"].label = "Gegevens"
+        _format_choices(self.fields["format"], formats)
+
+
+class DutchConfirmImportForm(ConfirmImportForm):
+    """The confirmation names its pending import by id; anything that is not such an id is refused."""
+
+    def clean_import_file_name(self) -> str:
+        value = self.cleaned_data["import_file_name"]
+        if parse_id(value) is None:
+            raise ValidationError(NOT_FOUND_MESSAGE)
+        return str(value)
+
+
+class DutchExportForm(SelectableFieldsExportForm):
+    """The export form with the columns by their Dutch headings, as they appear in the file."""
+
+    def __init__(self, formats: Any, resources: Any, **kwargs: Any) -> None:
+        super().__init__(formats, resources, **kwargs)
+        self.fields["format"].label = "Formaat"
+        self.fields["format"].error_messages["required"] = "Kies het formaat van de export."
+        self.fields["resource"].label = "Gegevens"
+        _format_choices(self.fields["format"], formats)
+
+    def _get_field_label(self, resource: Any, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return str(field.column_name) if field is not None and field.column_name else field_name
+
+    def _validate_any_field_selected(self, resource: Any) -> None:
+        columns = list(resource().get_export_order())
+        if not any(value for name, value in self.cleaned_data.items() if name in columns):
+            raise ValidationError("Kies minstens één kolom om te exporteren.", code="invalid")
+
+
+IMPORT_TYPE_LABELS = {
+    RowResult.IMPORT_TYPE_NEW: "Nieuw",
+    RowResult.IMPORT_TYPE_UPDATE: "Bijwerken",
+    RowResult.IMPORT_TYPE_SKIP: "Ongewijzigd",
+}
+
+
+def result_context(result: Result, resource: Any = None) -> dict[str, Any]:
+    """What the import page shows of a result: totals, the first rows, at most so many errors."""
+    row_numbers = getattr(resource, "row_numbers", None) or None
+    errors: list[str] = [str(error.error) for error in result.base_errors]
+    for index, row_errors in result.row_errors():
+        number = row_numbers[index - 1] if row_numbers and index <= len(row_numbers) else index + 1
+        for error in row_errors:
+            detail = str(error.error).strip().splitlines()[0][:200] if str(error.error).strip() else ""
+            message = _("Rij %(row)s: de database weigerde deze rij (%(detail)s).")
+            errors.append(message % {"row": number, "detail": detail})
+    for row in result.invalid_rows:
+        for texts in row.error_dict.values():
+            errors.extend(str(text) for text in texts)
+    shown = limit("IMPORT_MAX_ERRORS_SHOWN")
+    preview = [
+        {
+            "number": getattr(row, "row_number", ""),
+            "label": IMPORT_TYPE_LABELS.get(row.import_type, row.import_type),
+            "kind": row.import_type,
+            "cells": row.diff or [],
+        }
+        for row in result.rows[:PREVIEW_ROWS]
+        if row.import_type in IMPORT_TYPE_LABELS
+    ]
+    counted = len([row for row in result.rows if row.import_type in IMPORT_TYPE_LABELS])
+    return {
+        "result": result,
+        "import_errors": errors[:shown],
+        "more_errors": format_number(len(errors) - shown) if len(errors) > shown else "",
+        "preview_rows": preview,
+        "more_rows": format_number(counted - len(preview)) if counted > len(preview) else "",
+        "totals": {
+            "new": result.totals[RowResult.IMPORT_TYPE_NEW],
+            "update": result.totals[RowResult.IMPORT_TYPE_UPDATE],
+            "skip": result.totals[RowResult.IMPORT_TYPE_SKIP],
+        },
+    }
+
 
 class PolicyImportExportMixin(ImportExportMixin):
     """Import and export in the admin: CSV and XLSX, allowed as the policy allows adding and changing.
 
-    The two steps are import-export's own: a dry run with a preview, then the confirmation, which
-    imports the stored file again. Should that second run find errors (the data changed in between),
-    nothing is written and the errors are shown instead of a success message.
+    The two steps are import-export's: a dry run with a preview, then the confirmation, which
+    imports the stored file again. The upload waits for its confirmation in the database
+    (core.import_files.DatabaseStorage), bound to the user and the model; the confirmation names it
+    by an unguessable id and anything else is refused without reading a file. Should the second run
+    find errors (the data changed in between), nothing is written and the errors are shown instead.
     """
 
-    formats = (CSV, XLSX)
+    formats = (DutchCSV, DutchXLSX)
     import_template_name = "admin/import_export/riec_import.html"
+    export_template_name = "admin/import_export/riec_export.html"
+    import_form_class = DutchImportForm
+    confirm_form_class = DutchConfirmImportForm
+    export_form_class = DutchExportForm
+    tmp_storage_class = DatabaseStorage
     import_error_display = ("message",)
 
     def has_import_permission(self, request: HttpRequest) -> bool:
@@ -574,26 +897,161 @@ class PolicyImportExportMixin(ImportExportMixin):
     def has_export_permission(self, request: HttpRequest) -> bool:
         return permissions.can_view(request.user)
 
-    def process_result(self, result: Result, request: HttpRequest) -> Any:
+    # Import: upload and preview -------------------------------------------------------------------
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_import_form(request)
+        context: dict[str, Any] = {}
+        if request.method == "POST" and form.is_valid():
+            until = deadline()
+            file_format = self.get_import_formats()[int(form.cleaned_data["format"])]()
+            index = self.get_resource_index(form)
+            resource = self.get_import_resource_classes(request)[index]()
+            upload = form.cleaned_data["import_file"]
+            try:
+                content = upload_content(upload)
+                format_name = self.checked_format(content, file_format)
+                dataset = read_table(content, format_name, self.columns_of(resource), until)
+                result = resource.import_data(
+                    dataset, dry_run=True, raise_errors=False, file_name=upload.name, user=request.user, deadline=until
+                )
+            except FileRefused as refusal:
+                form.add_error("import_file", str(refusal))
+            else:
+                context.update(result_context(result, resource))
+                if not result.has_errors() and not result.has_validation_errors():
+                    storage = self.get_tmp_storage_class()(
+                        user=request.user,
+                        model=self.model,
+                        file_name=upload.name,
+                        file_format=format_name,
+                        resource=index,
+                    )
+                    storage.save(content)
+                    upload.tmp_storage_name = storage.name
+                    context["confirm_form"] = self.create_confirm_form(request, import_form=form)
+        return self.import_page(request, form, context)
+
+    @staticmethod
+    def checked_format(content: bytes, file_format: Any) -> str:
+        name = str(file_format.get_title())
+        if name == "csv" and content.startswith(XLSX_MAGIC):
+            raise FileRefused("Dit bestand is een Excel-werkmap: kies bij Formaat ‘Excel-werkmap (XLSX)’.")
+        return name
+
+    @staticmethod
+    def columns_of(resource: Any) -> list[str]:
+        return [str(field.column_name) for field in resource.get_user_visible_fields()]
+
+    def import_page(
+        self, request: HttpRequest, form: Any, context: dict[str, Any], status: int = 200
+    ) -> TemplateResponse:
+        resource_classes = self.get_import_resource_classes(request)
+        context.update(
+            {
+                **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+                "title": _("Importeren"),
+                "form": form,
+                "opts": self.model._meta,  # type: ignore[attr-defined]
+                "media": self.media + form.media,  # type: ignore[attr-defined]
+                "fields_list": [
+                    (resource.get_display_name(), self.columns_of(resource())) for resource in resource_classes
+                ],
+                "import_error_display": self.import_error_display,
+            }
+        )
+        request.current_app = self.admin_site.name  # type: ignore[attr-defined]
+        return TemplateResponse(request, [self.import_template_name], context, status=status)
+
+    def blank_import_form(self, request: HttpRequest) -> Any:
+        form_class = self.get_import_form_class(request)
+        return form_class(self.get_import_formats(), self.get_import_resource_classes(request))
+
+    # Import: the confirmation ---------------------------------------------------------------------
+
+    @method_decorator(require_POST)
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return self.import_page(request, self.blank_import_form(request), {"gone": NOT_FOUND_MESSAGE}, status=400)
+        storage = self.get_tmp_storage_class()(
+            name=confirm_form.cleaned_data["import_file_name"], user=request.user, model=self.model
+        )
+        until = deadline()
+        resource_classes = self.get_import_resource_classes(request)
+        try:
+            # The pending import is removed in the transaction of the import itself: two
+            # confirmations of one upload import it once (the second waits for the row lock and then
+            # finds nothing); should the import itself fail, the upload can be confirmed again.
+            with transaction.atomic():
+                pending = storage.claim()
+                resource_class = resource_classes[pending.resource if pending.resource < len(resource_classes) else 0]
+                resource = resource_class()
+                dataset = read_table(pending.content, pending.file_format, self.columns_of(resource), until)
+                result = resource.import_data(
+                    dataset,
+                    dry_run=False,
+                    raise_errors=False,
+                    file_name=pending.file_name,
+                    user=request.user,
+                    retain_instance_in_row_result=True,
+                    deadline=until,
+                )
+        except PendingImportMissing:
+            return self.import_page(request, self.blank_import_form(request), {"gone": NOT_FOUND_MESSAGE}, status=404)
+        except FileRefused as refusal:
+            return self.import_page(request, self.blank_import_form(request), {"refusal": str(refusal)})
+        return self.process_result(result, request, resource)
+
+    def process_result(self, result: Result, request: HttpRequest, resource: Any = None) -> Any:
         import_finished.send(sender=type(self), request=request, model=self.model, result=result)  # the audit log
         if result.has_errors() or result.has_validation_errors():
             messages.error(request, _("Er is niets geïmporteerd: het bestand bevat fouten."))
-            return self.refused_response(request, result)
-        return super().process_result(result, request)
+            return self.refused_response(request, result, resource)
+        self.generate_log_entries(result, request)
+        self.add_success_message(result, request)
+        post_import.send(sender=None, model=self.model)  # type: ignore[attr-defined]
+        app_label, model_name = self.get_model_info()
+        changelist = reverse(f"admin:{app_label}_{model_name}_changelist", current_app=self.admin_site.name)  # type: ignore[attr-defined]
+        return HttpResponseRedirect(changelist)
 
-    def refused_response(self, request: HttpRequest, result: Result) -> TemplateResponse:
-        form_class = self.get_import_form_class(request)
-        resource_classes = self.get_import_resource_classes(request)
-        context = {
-            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
-            "title": _("Importeren"),
-            "form": form_class(self.get_import_formats(), resource_classes),
-            "opts": self.model._meta,  # type: ignore[attr-defined]
-            "result": result,
-            "fields_list": [
-                (resource.get_display_name(), [field.column_name for field in resource().get_user_visible_fields()])
-                for resource in resource_classes
-            ],
-            "import_error_display": self.import_error_display,
-        }
-        return TemplateResponse(request, [self.import_template_name], context)
+    def add_success_message(self, result: Result, request: HttpRequest) -> None:
+        totals = result.totals
+        things = self.model._meta.verbose_name_plural  # type: ignore[attr-defined]
+        new, update, skip = (
+            totals[RowResult.IMPORT_TYPE_NEW],
+            totals[RowResult.IMPORT_TYPE_UPDATE],
+            totals[RowResult.IMPORT_TYPE_SKIP],
+        )
+        if new == update == 0:
+            message = _("Import voltooid (%(things)s): er is niets veranderd, alle %(skip)s rijen waren al zo.")
+        else:
+            message = _("Import voltooid (%(things)s): %(new)s nieuw, %(update)s bijgewerkt, %(skip)s ongewijzigd.")
+        values = {"things": things, "new": format_number(new), "update": format_number(update)}
+        messages.success(request, message % {**values, "skip": format_number(skip)})
+
+    def refused_response(self, request: HttpRequest, result: Result, resource: Any = None) -> TemplateResponse:
+        return self.import_page(request, self.blank_import_form(request), result_context(result, resource))
+
+    # Export -------------------------------------------------------------------------------------
+
+    def init_request_context_data(self, request: HttpRequest, form: Any) -> dict[str, Any]:
+        context = super().init_request_context_data(request, form)
+        context["title"] = _("Exporteren")
+        return context
+
+    def get_export_filename(self, request: HttpRequest, queryset: QuerySet[Any], file_format: Any) -> str:
+        """kostenregels-2024-2026-11-30.xlsx: what, the plan year when the rows are of one plan, and today."""
+        resource = self.get_export_resource_classes(request)[0]
+        parts = [slugify(resource.get_display_name()) or self.model._meta.model_name]  # type: ignore[attr-defined]
+        plan_path = permissions.scope_of(self.model).plan_path  # type: ignore[attr-defined]
+        if plan_path:
+            years = list(queryset.order_by().values_list(f"{plan_path}__year", flat=True).distinct()[:2])
+            if len(years) == 1 and years[0] is not None:
+                parts.append(str(years[0]))
+        parts.append(clock.today().isoformat())
+        return "-".join(parts) + "." + file_format.get_extension()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core import clock, permissions
 from core.admin_policy import PolicyModelAdmin, PolicyStackedInline, PolicyTabularInline
 from core.imports import PolicyImportExportMixin
+from strategy.models import AnnualPlan
 
 from .models import (
     BaselineAssessment,
@@ -24,6 +29,7 @@ from .models import (
     FocusTheme,
     Municipality,
     ResilienceScan,
+    active_norms,
 )
 from .resources import BaselineAssessmentResource, MunicipalityResource
 
@@ -107,10 +113,25 @@ class BaselineNormInlineForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2, "cols": 40})}
 
 
+RETIRE_INSTEAD = _(
+    "De norm ‘%(norm)s’ heeft al standen van gemeenten en kan niet worden verwijderd. Vul ‘vervallen per’ in: "
+    "dan verdwijnt hij uit de matrix en blijven de standen bewaard."
+)
+
+
+class BaselineNormInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        assessed = [form.instance for form in self.deleted_forms if form.instance.pk and form.instance.is_assessed]
+        if assessed:
+            raise forms.ValidationError([RETIRE_INSTEAD % {"norm": norm.title} for norm in assessed])
+
+
 class BaselineNormInline(PolicyTabularInline):
     model = BaselineNorm
     form = BaselineNormInlineForm
-    fields = ("order", "title", "section", "description")
+    formset = BaselineNormInlineFormSet
+    fields = ("order", "title", "section", "description", "retired_on")
     autocomplete_fields = ("section",)
     show_change_link = True
     extra = 0
@@ -166,11 +187,78 @@ class DevelopmentAdmin(DistrictItemAdmin):
 
 @admin.register(BaselineNorm)
 class BaselineNormAdmin(DistrictItemAdmin):
-    list_display = ("title", "district", "year", "order", "section")
+    """A coordinator adds, renames and retires the own district's norms; the bureau those of every district."""
+
+    list_display = ("title", "district", "year", "order", "section", "retired_on")
+    list_filter = (*DistrictItemAdmin.list_filter, "retired_on")
     search_fields = ("title", "description", "district_plan__district__name")
+    fields = ("district_plan", "order", "title", "section", "description", "retired_on")
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        # Assessed norms are retired, so their assessments (and the matrices of earlier quarters) stay.
+        # (Refused here, not in has_delete_permission: deleting a whole district plan still takes its norms.)
+        norm = self.get_object(request, object_id)
+        if norm is not None and norm.is_assessed:
+            self.message_user(request, RETIRE_INSTEAD % {"norm": norm.title}, messages.ERROR)
+            return redirect("admin:districts_baselinenorm_change", norm.pk)
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BaselineNorm]) -> None:
+        assessed = [norm for norm in queryset if norm.is_assessed]
+        if assessed:
+            for norm in assessed:
+                self.message_user(request, RETIRE_INSTEAD % {"norm": norm.title}, messages.ERROR)
+            return
+        super().delete_queryset(request, queryset)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        norm = self.get_object(request, object_id)
+        if request.method == "GET" and norm is not None and norm.is_assessed and norm.retired_on is None:
+            self.message_user(
+                request,
+                _(
+                    "Deze norm heeft standen van gemeenten: vervalt hij, vul dan ‘vervallen per’ in in plaats van "
+                    "hem te verwijderen."
+                ),
+                messages.INFO,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 # Basis op orde, scans and common threads --------------------------------------------------------
+
+
+def _norm_guidance(request: HttpRequest) -> str:
+    """What the assessment form says about the norms: above all what to do when a district has none yet."""
+    user = request.user
+    plan = AnnualPlan.objects.running(clock.today())
+    if plan is None:
+        return ""
+    district_plans = DistrictPlan.objects.filter(plan=plan).select_related("district").order_by("district__order")
+    if not permissions.is_bureau(user):
+        district_plans = district_plans.filter(district__in=permissions.user_district_ids(user))
+    active = active_norms(clock.today())
+    without = [dp for dp in district_plans if not dp.norms.filter(active).exists()]
+    if not without:
+        return str(_("Kies een norm van het district van de gemeente; vervallen normen staan er niet bij."))
+    names = ", ".join(str(dp.district) for dp in without)
+    add_url = reverse("admin:districts_baselinenorm_add")
+    if plan.is_adopted:
+        return format_html(
+            "Voor {} staan in {} nog geen normen voor de basis op orde, en het jaarplan is vastgesteld. "
+            "Vraag het RIEC-bureau de normen van uw district toe te voegen (het jaarplan wordt daarvoor "
+            "heropend); daarna legt u hier per gemeente de stand vast.",
+            names,
+            plan,
+        )
+    return format_html(
+        'Voor {} staan in {} nog geen normen voor de basis op orde. <a href="{}">Voeg eerst de normen toe</a> '
+        "(bij het districtsplan van {}); daarna kiest u hier de norm en legt u per gemeente de stand vast.",
+        names,
+        plan,
+        add_url,
+        plan.year,
+    )
 
 
 @admin.register(BaselineAssessment)
@@ -185,6 +273,12 @@ class BaselineAssessmentAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     @admin.display(description=_("district"), ordering="norm__district_plan__district__order")
     def district(self, assessment: BaselineAssessment) -> str:
         return str(assessment.norm.district_plan.district)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "norm" in form.base_fields:
+            form.base_fields["norm"].help_text = _norm_guidance(request)
+        return form
 
 
 @admin.register(ResilienceScan)

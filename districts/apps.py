@@ -60,8 +60,14 @@ class DistrictsConfig(AppConfig):
                 district_paths=("district_plan__district",),
                 coordinator_edits=True,
             )
-        # Norms are part of the adopted plan text: the bureau keeps them.
-        register(BaselineNorm, plan_path="district_plan__plan", district_paths=("district_plan__district",))
+        # A district sets its own basis-op-orde norms; they are plan text, so they freeze with the adopted plan.
+        # A norm with assessments is retired (retired_on), not deleted (districts.admin).
+        register(
+            BaselineNorm,
+            plan_path="district_plan__plan",
+            district_paths=("district_plan__district",),
+            coordinator_edits=True,
+        )
         register(Municipality, district_paths=("district",))
         # Assessments and scans are progress: they continue on an adopted plan.
         for progress in (BaselineAssessment, ResilienceScan):

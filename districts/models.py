@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -345,6 +346,16 @@ class BaselineNorm(models.Model):
     order = models.PositiveIntegerField(_("volgorde"), default=1)
     title = models.CharField(_("norm"), max_length=200)
     description = models.TextField(_("omschrijving"), blank=True, help_text=_("Markdown."))
+    # A norm that municipalities were assessed on is retired, not deleted: its assessments stay.
+    retired_on = models.DateField(
+        _("vervallen per"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Vul een datum in als de norm niet meer geldt. Vanaf die dag staat hij niet meer in de matrix "
+            "en kunt u er geen stand meer op vastleggen; eerdere standen blijven bewaard."
+        ),
+    )
 
     objects = DistrictItemManager()
 
@@ -375,6 +386,18 @@ class BaselineNorm(models.Model):
 
     def clean(self) -> None:
         _check_section_in_district(self)
+
+    @property
+    def is_assessed(self) -> bool:
+        return self.pk is not None and self.assessments.exists()
+
+    def is_active_on(self, day: datetime.date) -> bool:
+        return self.retired_on is None or self.retired_on > day
+
+
+def active_norms(day: datetime.date) -> Q:
+    """The norms still in force on `day` (retired later or not at all), as a filter on BaselineNorm."""
+    return Q(retired_on__isnull=True) | Q(retired_on__gt=day)
 
 
 class BaselineAssessment(models.Model):
@@ -421,6 +444,13 @@ class BaselineAssessment(models.Model):
             and self.municipality.district_id != self.norm.district_plan.district_id
         ):
             raise ValidationError({"norm": _("Deze norm hoort bij een ander district dan de gemeente.")})
+        if self.norm_id and self.assessed_on and not self.norm.is_active_on(self.assessed_on):
+            raise ValidationError(
+                {
+                    "norm": _("Deze norm is vervallen per %(date)s; leg er geen nieuwe stand meer op vast.")
+                    % {"date": self.norm.retired_on.strftime("%d-%m-%Y") if self.norm.retired_on else ""}
+                }
+            )
 
 
 class ResilienceScanManager(models.Manager["ResilienceScan"]):

@@ -45,6 +45,7 @@ class MunicipalityResource(PolicyResource):
     province = Field("province", "Provincie", ChoiceWidget(Province.choices))
 
     select_related = ("district",)
+    case_insensitive_keys = ("name",)
 
     class Meta:
         model = Municipality

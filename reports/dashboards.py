@@ -14,6 +14,7 @@ import datetime
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from budget.checks import check_budget
 from core import clock, permissions
@@ -27,8 +28,9 @@ from districts.models import (
     FocusTheme,
     Municipality,
     ResilienceScan,
+    active_norms,
 )
-from strategy.models import Action, AnnualPlan, Goal, ProgressUpdate, Status
+from strategy.models import Action, ActionSnapshot, AnnualPlan, Goal, ProgressUpdate, QuarterClose, Status
 
 from .builders import Item
 from .charts import STATUS_LABELS, status_chart
@@ -49,7 +51,7 @@ from .progress import (
     ThemeOverview,
     ThemeRow,
     UpdateRow,
-    percentage_label,
+    known_share_label,
 )
 
 # --- helpers ------------------------------------------------------------------------------
@@ -80,6 +82,27 @@ def _with_updates(actions: QuerySet[Action], as_of: datetime.date | None) -> Que
     return actions.select_related("section").prefetch_related(  # type: ignore[no-redef]
         Prefetch("updates", queryset=updates, to_attr="updates_newest_first")
     )
+
+
+def _load(actions: QuerySet[Action], as_of: datetime.date | None, close: QuarterClose | None) -> list[Action]:
+    """The actions with their updates (two queries); of a closed quarter, with its snapshot instead.
+
+    A snapshot stands in for the action's latest update as of the quarter's end, so every row, tally
+    and chart is computed as for a live report; only actions that were in the plan at closing count.
+    """
+    if close is None:
+        return list(_with_updates(actions, as_of))
+    frozen: list[Action] = list(
+        actions.filter(snapshots__close=close)
+        .select_related("section")
+        .prefetch_related(
+            Prefetch("snapshots", queryset=ActionSnapshot.objects.filter(close=close), to_attr="closing_snapshots")
+        )
+    )
+    for action in frozen:
+        updates = [snapshot.as_update() for snapshot in action.closing_snapshots]  # type: ignore[attr-defined]  # a to_attr
+        action.updates_newest_first = [update for update in updates if update is not None]
+    return frozen
 
 
 def _deadline(action: Action) -> datetime.date | None:
@@ -124,7 +147,9 @@ def _author(update: ProgressUpdate) -> str:
 # --- the dashboard ------------------------------------------------------------------------
 
 
-def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.date | None) -> Dashboard:
+def _dashboard(
+    plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.date | None, close: QuarterClose | None = None
+) -> Dashboard:
     # Query: the goals of the plan's strategy.
     goals = list(Goal.objects.filter(strategy=plan.strategy_id).order_by("number"))
     # Keyed by goal id, and looked up with the id of an action's goal, which may be None.
@@ -134,10 +159,12 @@ def _dashboard(plan: AnnualPlan, *, reference: datetime.date, as_of: datetime.da
     links = {dp.district_id: DistrictLink(dp.district.name, dp.district.slug, dp.ambition) for dp in district_plans}
     # Queries: the actions with their section (and what the policy reads for their district), and their
     # progress updates with author.
-    actions = list(
-        _with_updates(Action.objects.filter(section__plan=plan), as_of).select_related(
+    actions = _load(
+        Action.objects.filter(section__plan=plan).select_related(
             "section__parent", *permissions.district_related(Action)
-        )
+        ),
+        as_of,
+        close,
     )
 
     by_goal = {pk: Tally(label) for pk, label in goal_names.items()}
@@ -252,6 +279,7 @@ def _matrix(
     unknown = BaselineAssessment.Status.UNKNOWN
     rows: list[MatrixRow] = []
     column_meets = [0] * len(norms)
+    column_known = [0] * len(norms)
     for municipality in municipalities:
         cells: list[MatrixCell] = []
         for position, norm in enumerate(norms):
@@ -261,15 +289,23 @@ def _matrix(
             cells.append(MatrixCell(status, style.label, style.symbol, assessment.assessed_on if assessment else None))
             if status == BaselineAssessment.Status.MEETS:
                 column_meets[position] += 1
+            if status != unknown:
+                column_known[position] += 1
         meets = sum(1 for cell in cells if cell.status == BaselineAssessment.Status.MEETS)
+        known = sum(1 for cell in cells if cell.status != unknown)
         scan, scan_done = _scan_text(scans.get(municipality.pk), as_of)
-        rows.append(MatrixRow(municipality.name, cells, meets, percentage_label(meets, len(norms)), scan, scan_done))
+        rows.append(
+            MatrixRow(municipality.name, cells, meets, known_share_label(meets, known, len(norms)), scan, scan_done)
+        )
     return Matrix(
         norms=[norm.title for norm in norms],
         rows=rows,
         column_meets=column_meets,
-        column_labels=[percentage_label(count, len(municipalities)) for count in column_meets],
-        meets_label=percentage_label(sum(column_meets), len(norms) * len(municipalities)),
+        column_labels=[
+            known_share_label(count, known, len(municipalities))
+            for count, known in zip(column_meets, column_known, strict=True)
+        ],
+        meets_label=known_share_label(sum(column_meets), sum(column_known), len(norms) * len(municipalities)),
     )
 
 
@@ -278,6 +314,7 @@ def _district_pages(
     *,
     reference: datetime.date,
     as_of: datetime.date | None,
+    close: QuarterClose | None = None,
 ) -> list[DistrictPage]:
     """The district pages of `district_plans` (all of one plan) in a fixed number of queries."""
     if not district_plans:
@@ -285,10 +322,12 @@ def _district_pages(
     district_ids = [dp.district_id for dp in district_plans]
     # Queries: the actions of these districts in this plan (the policy's district rule), their updates.
     plan = district_plans[0].plan
-    actions = list(
-        _with_updates(
-            Action.objects.filter(permissions.district_filter(Action, district_ids), section__plan=plan), as_of
-        ).select_related(*permissions.district_related(Action))
+    actions = _load(
+        Action.objects.filter(permissions.district_filter(Action, district_ids), section__plan=plan).select_related(
+            *permissions.district_related(Action)
+        ),
+        as_of,
+        close,
     )
     # Query: focus themes with their theme.
     focus = list(
@@ -299,7 +338,12 @@ def _district_pages(
     # Query: municipalities.
     municipalities = list(Municipality.objects.filter(district__in=district_ids).order_by("name"))
     # Query: the norms of the district plans.
-    norms = list(BaselineNorm.objects.filter(district_plan__in=district_plans).order_by("order", "pk"))
+    # (Norms retired by the report's date are left out; their assessments are kept.)
+    norms = list(
+        BaselineNorm.objects.filter(active_norms(as_of or reference), district_plan__in=district_plans).order_by(
+            "order", "pk"
+        )
+    )
     # Query: the assessments on those norms, newest first, so the first one seen per cell is the latest.
     assessments = BaselineAssessment.objects.filter(norm__district_plan__in=district_plans).order_by(
         "-assessed_on", "-pk"
@@ -400,11 +444,14 @@ def build_theme_overview(year: int | None = None) -> ThemeOverview:
 # --- the quarterly progress report ---------------------------------------------------------
 
 
-def build_progress_report(year: int, quarter: int, reference: datetime.date | None = None) -> ProgressReport:
+def build_progress_report(
+    year: int, quarter: int, reference: datetime.date | None = None, close: QuarterClose | None = None
+) -> ProgressReport:
     """The voortgangsrapportage of a quarter: the data as it stood on the quarter's last day.
 
     Only updates and assessments dated up to that day count; overdue is measured against that
-    day too (or today, while the quarter is still running). 14 queries.
+    day too (or today, while the quarter is still running). 14 queries. With the `close` of the
+    quarter, the actions are read from the snapshot taken at closing instead of from their updates.
     """
     # Query: the plan of that year with its strategy.
     plan = AnnualPlan.objects.select_related("strategy").filter(year=year).first()
@@ -413,12 +460,12 @@ def build_progress_report(year: int, quarter: int, reference: datetime.date | No
     as_of = clock.quarter_end(year, quarter)
     measured = min(as_of, reference or clock.today())
     # Queries: goals, district plans, actions, updates (see _dashboard).
-    dashboard = _dashboard(plan, reference=measured, as_of=as_of)
+    dashboard = _dashboard(plan, reference=measured, as_of=as_of, close=close)
     # Query: the district plans again, now with the plan for the pages.
     district_plans = list(DistrictPlan.objects.filter(plan=plan).select_related("district", "plan"))
     # Queries: actions and updates once more (cheap, and the district rule stays in one place), then
     # focus themes, developments, municipalities, norms, assessments, scans, rode-dradenbeelden.
-    districts = _district_pages(district_plans, reference=measured, as_of=as_of)
+    districts = _district_pages(district_plans, reference=measured, as_of=as_of, close=close)
     return ProgressReport(
         year=year,
         quarter=quarter,
@@ -427,4 +474,5 @@ def build_progress_report(year: int, quarter: int, reference: datetime.date | No
         organisation=plan.organisation,
         dashboard=dashboard,
         districts=districts,
+        closed_on=timezone.localdate(close.closed_at) if close is not None else None,
     )

@@ -46,6 +46,21 @@ def percentage_label(part: int, whole: int) -> str:
     return "–" if share is None else f"{share}%"
 
 
+UNKNOWN_LABEL = "onbekend"
+
+
+def known_share_label(meets: int, known: int, cells: int) -> str:
+    """The share that meets among the cells whose stand is known; "onbekend" when none is, never 0 %.
+
+    Unknown cells do not count as failing: they are named beside the share ("50% (12 onbekend)").
+    """
+    if not known:
+        return UNKNOWN_LABEL
+    share = percentage_label(meets, known)
+    unknown = cells - known
+    return f"{share} ({unknown} {UNKNOWN_LABEL})" if unknown else share
+
+
 # --- plain data ---------------------------------------------------------------------------
 
 
@@ -231,6 +246,8 @@ class ProgressReport:
     organisation: str
     dashboard: Dashboard
     districts: list[DistrictPage]
+    # The day the bureau closed the quarter: the report is then the snapshot taken that day.
+    closed_on: datetime.date | None = None
 
     @property
     def attention(self) -> list[ActionRow]:

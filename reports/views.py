@@ -33,6 +33,7 @@ from .dashboards import (
 )
 from .models import RenderedDocument
 from .pdf import fingerprint, render_pdf
+from .quarterly import closed_quarter, frozen_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -183,9 +184,15 @@ def themes(request: HttpRequest, year: int | None = None) -> HttpResponse:
 @require_GET
 def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
     # Built first and rendered outside any transaction (render_pdf refuses to run inside one).
-    report = build_progress_report(int(year), int(quarter))
-    pdf = cached_pdf(f"voortgang-{report.year}-Q{report.quarter}", "reports/progress_pdf.html", report)
-    filename = f"voortgangsrapportage-{report.year}-q{report.quarter}-{slugify(report.organisation)}.pdf"
+    close = closed_quarter(int(year), int(quarter))
+    if close is not None:
+        # A closed quarter: the document stored at closing, byte for byte.
+        pdf, organisation = frozen_pdf(close), close.plan.organisation
+    else:
+        report = build_progress_report(int(year), int(quarter))
+        pdf = cached_pdf(f"voortgang-{report.year}-Q{report.quarter}", "reports/progress_pdf.html", report)
+        organisation = report.organisation
+    filename = f"voortgangsrapportage-{year}-q{quarter}-{slugify(organisation)}.pdf"
     audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, IntegerField, Model, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -23,15 +25,18 @@ from .adoption_checks import failing_checks
 from .forms import ProgressUpdateForm
 from .models import (
     Action,
+    ActionSnapshot,
     AnnualPlan,
     Goal,
     Phenomenon,
     PlanSection,
     ProgrammeLine,
     ProgressUpdate,
+    QuarterClose,
+    SentReminder,
     Strategy,
 )
-from .resources import ActionResource
+from .resources import ActionResource, ProgressUpdateResource
 
 PERCENTAGE_ERRORS = {
     "min_value": _("Een percentage ligt tussen 0 en 100."),
@@ -431,17 +436,31 @@ class PlanSectionAdmin(PolicyModelAdmin):
 # Actions and progress ---------------------------------------------------------------------------
 
 
+class ProgressUpdateInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            update = form.instance
+            if update.pk is not None and _in_closed_quarter(update):
+                raise forms.ValidationError(
+                    _("De update van %(date)s valt in een afgesloten kwartaal en kan niet worden verwijderd.")
+                    % {"date": update.date.strftime("%d-%m-%Y")}
+                )
+
+
 class ProgressUpdateInline(PolicyTabularInline):
+    """Updates under their action; the author is whoever saves a row (services.report_progress)."""
+
     model = ProgressUpdate
     form = ProgressUpdateForm
+    formset = ProgressUpdateInlineFormSet
     fields = ("date", "status", "percentage", "narrative", "author")
-    autocomplete_fields = ("author",)
+    readonly_fields = ("author",)
     extra = 0
 
 
-def _fill_author(request: HttpRequest, update: ProgressUpdate) -> None:
-    if update.author_id is None and request.user.is_authenticated:
-        update.author = request.user  # type: ignore[assignment]
+def _in_closed_quarter(update: ProgressUpdate) -> bool:
+    return update.date is not None and QuarterClose.objects.closing(update.date) is not None
 
 
 @admin.register(Action)
@@ -490,30 +509,83 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
         return action.get_status_display()
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        updates = formset.save(commit=False)
-        for update in updates:
-            if isinstance(update, ProgressUpdate):
-                _fill_author(request, update)
-            update.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
+        if formset.model is not ProgressUpdate:
+            super().save_formset(request, form, formset, change)
+            return
+        # Progress goes through the one service, row by row: the author is the user saving.
+        # (The admin's change message reads what a formset's save() would have listed.)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.forms:
+            if row in formset.deleted_forms or not row.has_changed():
+                continue
+            row.instance.action = form.instance
+            is_new = row.instance.pk is None
+            update = row.report(request.user)
+            if is_new:
+                formset.new_objects.append(update)
+            else:
+                formset.changed_objects.append((update, row.changed_data))
+        for row in formset.deleted_forms:
+            if row.instance.pk is not None:
+                formset.deleted_objects.append(row.instance)
+                row.instance.delete()
+
+
+class AdminProgressUpdateForm(ProgressUpdateForm):
+    """The admin's form also picks the action; the rules are those of every progress form."""
+
+    class Meta(ProgressUpdateForm.Meta):
+        fields = ["action", "date", "status", "percentage", "narrative"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("action") is not None:
+            self.instance.action = cleaned["action"]
+        return cleaned
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(PolicyModelAdmin):
-    form = ProgressUpdateForm
+class ProgressUpdateAdmin(PolicyImportExportMixin, PolicyModelAdmin):
+    form = AdminProgressUpdateForm
+    resource_classes = (ProgressUpdateResource,)
     fields = ("action", "date", "status", "percentage", "narrative", "author", "created_at")
     list_display = ("action", "date", "status", "percentage", "author")
     list_select_related = ("action", "author")
     list_filter = ("status", "action__section__plan", "date")
     search_fields = ("action__title", "narrative")
-    autocomplete_fields = ("action", "author")
-    readonly_fields = ("created_at",)
+    autocomplete_fields = ("action",)
+    # Whoever saves the update is its author (services.report_progress); nobody picks one.
+    readonly_fields = ("author", "created_at")
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # An update in a closed quarter is part of a frozen report: view only, until the bureau reopens it.
+        if isinstance(obj, ProgressUpdate) and _in_closed_quarter(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        # Refused here, not in has_delete_permission: deleting a whole action still takes its updates.
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        update = self.get_object(request, object_id)
+        if update is not None and _in_closed_quarter(update):
+            self.message_user(
+                request,
+                _("Deze update valt in een afgesloten kwartaal en kan niet worden verwijderd."),
+                messages.ERROR,
+            )
+            return redirect("admin:strategy_progressupdate_change", update.pk)
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProgressUpdate]) -> None:
+        if any(_in_closed_quarter(update) for update in queryset):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
     def save_model(self, request: HttpRequest, obj: ProgressUpdate, form: Any, change: bool) -> None:
-        _fill_author(request, obj)
-        super().save_model(request, obj, form, change)
+        # form.instance is obj; report() saves it through the service, with the user as author.
+        form.report(request.user)
 
 
 @admin.register(Phenomenon)
@@ -524,3 +596,206 @@ class PhenomenonAdmin(PolicyModelAdmin):
     search_fields = ("name", "description")
     autocomplete_fields = ("plan", "section")
     ordering = ("-plan__year", "category", "order")
+
+
+# The quarterly cycle ----------------------------------------------------------------------------
+
+
+class CloseQuarterForm(forms.Form):
+    plan = forms.ModelChoiceField(
+        label=_("Jaarplan"),
+        queryset=AnnualPlan.objects.order_by("-year"),
+        error_messages={"required": _("Kies het jaarplan.")},
+    )
+    quarter = forms.TypedChoiceField(
+        label=_("Kwartaal"),
+        coerce=int,
+        choices=[("", "–")] + [(q, f"Q{q}") for q in range(1, 5)],
+        error_messages={"required": _("Kies het kwartaal.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "quarter" not in self.initial:
+            # The quarter just ended is the one to close, usually.
+            today = clock.today()
+            start = clock.quarter_of(today)[1]
+            previous = clock.quarter_of(start - datetime.timedelta(days=1))
+            self.initial.setdefault("quarter", previous[0])
+            self.initial.setdefault("plan", AnnualPlan.objects.filter(year=previous[1].year).first())
+
+
+class ReopenQuarterForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Geef aan waarom het kwartaal wordt heropend.")},
+    )
+
+
+class ActionSnapshotInline(admin.TabularInline):
+    """What closing recorded: read only, as it was on the quarter's last day."""
+
+    model = ActionSnapshot
+    fields = ("action", "status", "percentage", "update_date", "narrative")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ActionSnapshot]:
+        return super().get_queryset(request).select_related("action")
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return permissions.can_view(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(QuarterClose)
+class QuarterCloseAdmin(PolicyModelAdmin):
+    """Closing and reopening quarters: only through "Kwartaal afsluiten" and "Heropenen", both recorded."""
+
+    list_display = ("__str__", "state", "closed_at", "closed_by", "reopened_at", "sha256")
+    list_select_related = ("plan", "closed_by", "reopened_by")
+    list_filter = ("plan",)
+    fields = (
+        "plan",
+        "quarter",
+        "state",
+        "closed_at",
+        "closed_by",
+        "snapshot_count",
+        "document_sha256",
+        "document_rendered_at",
+        "reopened_at",
+        "reopened_by",
+        "reopen_reason",
+    )
+    readonly_fields = fields
+    inlines = (ActionSnapshotInline,)
+    change_form_template = "admin/strategy/quarterclose/change_form.html"
+
+    @admin.display(description=_("stand"))
+    def state(self, close: QuarterClose) -> str:
+        return "afgesloten" if close.is_closed else "heropend"
+
+    @admin.display(description=_("SHA-256"))
+    def sha256(self, close: QuarterClose) -> str:
+        return close.document_sha256[:16] + "…" if close.document_sha256 else "–"
+
+    @admin.display(description=_("vastgelegde acties"))
+    def snapshot_count(self, close: QuarterClose) -> int:
+        return close.snapshots.count()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return permissions.is_bureau(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # every field is read-only; the actions are "Heropenen" and "Opnieuw afsluiten"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        return [
+            path(
+                "<int:pk>/heropenen/",
+                self.admin_site.admin_view(self.reopen_view),
+                name="strategy_quarterclose_reopen",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        close = self.get_object(request, object_id)
+        bureau = permissions.is_bureau(request.user)
+        extra = {
+            "can_reopen": bureau and close is not None and close.is_closed,
+            "can_close_again": bureau and close is not None and not close.is_closed,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    def _form_page(self, request: HttpRequest, form: forms.Form, title: str, **context: Any) -> Any:
+        from django.template.response import TemplateResponse
+
+        return TemplateResponse(
+            request,
+            "admin/strategy/quarterclose/form.html",
+            {**self.admin_site.each_context(request), "opts": self.opts, "form": form, "title": title, **context},
+        )
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
+        """ "Kwartaal afsluiten": the quarter's snapshot and its frozen report (services.close_quarter)."""
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import redirect
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {"plan": request.GET.get("jaarplan"), "quarter": request.GET.get("kwartaal")}
+        form = CloseQuarterForm(request.POST or None, initial={key: value for key, value in initial.items() if value})
+        if request.method == "POST" and form.is_valid():
+            try:
+                close = services.close_quarter(
+                    plan=form.cleaned_data["plan"], quarter=form.cleaned_data["quarter"], user=request.user
+                )
+            except ValidationError as error:
+                form.add_error(None, ValidationError(error.messages))
+            else:
+                messages.success(
+                    request,
+                    _("%(close)s is afgesloten: de stand van %(count)s acties is vastgelegd.")
+                    % {"close": close.label.capitalize(), "count": close._snapshot_count},  # type: ignore[attr-defined]
+                )
+                return redirect("admin:strategy_quarterclose_change", close.pk)
+        return self._form_page(request, form, str(_("Kwartaal afsluiten")))
+
+    def reopen_view(self, request: HttpRequest, pk: int) -> Any:
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import get_object_or_404, redirect
+
+        close = get_object_or_404(QuarterClose.objects.select_related("plan"), pk=pk)
+        if not permissions.is_bureau(request.user):
+            raise PermissionDenied
+        form = ReopenQuarterForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.reopen_quarter(close=close, user=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_error(None, ValidationError(error.messages))
+            else:
+                messages.success(request, _("%(close)s is heropend.") % {"close": close.label.capitalize()})
+                return redirect("admin:strategy_quarterclose_change", close.pk)
+        return self._form_page(request, form, str(_("Heropenen")), close=close, reopening=True)
+
+
+@admin.register(SentReminder)
+class SentReminderAdmin(PolicyModelAdmin):
+    """Which coordinator was reminded when (send_reminders writes these; nobody edits them)."""
+
+    list_display = ("user", "year", "quarter", "occasion", "email", "actions", "sent_at")
+    list_select_related = ("user",)
+    list_filter = ("year", "quarter", "occasion")
+    search_fields = ("user__username", "email")
+    fields = list_display
+    readonly_fields = list_display
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

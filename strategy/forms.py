@@ -1,4 +1,9 @@
-"""Forms for reporting progress on an action."""
+"""Forms for reporting progress on an action: on the action page, on Mijn acties and in the admin.
+
+The forms only read what was typed; the rules (no future date, nothing inside a closed quarter, a
+finished action at 100 %) are `services.progress_errors`, and saving is `services.report_progress`,
+which sets the author to the logged-in user. No form has an author field.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,21 @@ import datetime
 from typing import Any, cast
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
 
-from .models import ProgressUpdate, Status
+from . import services
+from .models import ProgressUpdate, QuarterClose, Status
 
-PERCENTAGE_ERROR = _("Vul een percentage tussen 0 en 100 in.")
+PERCENTAGE_ERROR = services.PERCENTAGE_ERROR
+# Within this many days of a quarter's start, Mijn acties offers to date an update in the quarter before.
+LOOK_BACK_DAYS = 14
 
 
 class ProgressUpdateForm(forms.ModelForm):
-    """A dated progress update; the view sets the action and the author on the instance.
+    """A dated progress update; the view or the admin passes the action (on the instance).
 
     `today` is passed in by the views (their fixable date decides what counts as the future); the
     admin, which cannot pass it, gets the clock's today. The same rules hold in both places.
@@ -65,28 +74,101 @@ class ProgressUpdateForm(forms.ModelForm):
             raise forms.ValidationError(PERCENTAGE_ERROR, code="range")
         return value
 
-    def clean_date(self) -> datetime.date | None:
-        value = self.cleaned_data.get("date")
-        if value is not None and value > self.today:
-            raise forms.ValidationError(_("De datum ligt in de toekomst; vul vandaag of een eerdere datum in."))
-        return value
+    def update_date(self) -> datetime.date | None:
+        return self.cleaned_data.get("date")
 
     def clean(self) -> dict[str, Any]:
         # ModelForm.clean() returns cleaned_data; only an override may return None.
         cleaned = cast(dict[str, Any], super().clean())
-        percentage = cleaned.get("percentage")
-        if cleaned.get("status") == Status.DONE and percentage is not None and percentage != 100:
-            self.add_error("percentage", _("Een afgeronde actie staat op 100%. Pas het percentage of de status aan."))
+        if self.instance.pk is not None and not self.has_changed():
+            return cleaned  # an untouched row of the admin's inline is not saved, so not checked
+        errors = services.progress_errors(
+            date=self.update_date() if "date" not in self.errors else None,
+            status=cleaned.get("status"),
+            percentage=cleaned.get("percentage") if "percentage" not in self.errors else None,
+            update=self.instance if self.instance.pk is not None else None,
+            today=self.today,
+        )
+        for field, messages in errors.items():
+            for message in messages:
+                self.add_error(None if field == services.NON_FIELD or field not in self.fields else field, message)
         return cleaned
+
+    def report(self, user: Any) -> ProgressUpdate:
+        """Save through the one progress service (the author is `user`)."""
+        return services.report_progress(
+            user=user,
+            action=self.instance.action,
+            date=cast(datetime.date, self.update_date()),
+            status=self.cleaned_data["status"],
+            percentage=self.cleaned_data["percentage"],
+            narrative=self.cleaned_data.get("narrative", ""),
+            update=self.instance if self.instance.pk is not None else None,
+        )
 
 
 class QuickUpdateForm(ProgressUpdateForm):
-    """The compact form on "Mijn acties": the update is dated today."""
+    """The compact form on "Mijn acties": dated today, or, in a quarter's first two weeks, if the
+    coordinator chooses so, on the last day of the quarter just ended."""
+
+    PREVIOUS = "vorig"
+    CURRENT = "huidig"
+
+    period = forms.ChoiceField(
+        label=_("Deze update gaat over"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Kies over welk kwartaal deze update gaat.")},
+    )
 
     class Meta(ProgressUpdateForm.Meta):
         fields = ["status", "percentage", "narrative"]
         widgets = {"narrative": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, today: datetime.date, look_back: datetime.date | None = None, **kwargs: Any) -> None:
+        """`look_back`: the last day of the quarter just ended while it may still be chosen (`look_back_date`)."""
         super().__init__(*args, today=today, **kwargs)
         self.instance.date = today
+        self.previous_end = look_back
+        if self.previous_end is None:
+            del self.fields["period"]
+        else:
+            quarter = clock.quarter_of(today)[0]
+            previous_quarter = clock.quarter_of(self.previous_end)[0]
+            period = cast(forms.ChoiceField, self.fields["period"])
+            period.choices = [
+                (
+                    self.PREVIOUS,
+                    _("Q%(quarter)s %(year)s, het afgelopen kwartaal (gedateerd %(date)s)")
+                    % {
+                        "quarter": previous_quarter,
+                        "year": self.previous_end.year,
+                        "date": formats.date_format(self.previous_end, "j F Y"),
+                    },
+                ),
+                (
+                    self.CURRENT,
+                    _("Q%(quarter)s %(year)s, dit kwartaal (gedateerd vandaag, %(date)s)")
+                    % {"quarter": quarter, "year": today.year, "date": formats.date_format(today, "j F Y")},
+                ),
+            ]
+            # First in the form: it decides which quarter the rest is about.
+            self.order_fields(["period", *self.Meta.fields])
+
+    def update_date(self) -> datetime.date | None:
+        if self.previous_end is not None and self.cleaned_data.get("period") == self.PREVIOUS:
+            return self.previous_end
+        return self.today
+
+
+def look_back_date(today: datetime.date) -> datetime.date | None:
+    """The last day of the quarter just ended, while an update may still be meant for it.
+
+    That is during the first two weeks of a quarter, unless the bureau has closed the quarter already.
+    """
+    _quarter, start, _end = clock.quarter_of(today)
+    if (today - start).days >= LOOK_BACK_DAYS:
+        return None
+    previous_end = start - datetime.timedelta(days=1)
+    if QuarterClose.objects.closing(previous_end) is not None:
+        return None
+    return previous_end

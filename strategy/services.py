@@ -1,18 +1,24 @@
-"""Writes that change a plan's state: adopting and reopening."""
+"""Writes with rules of their own: adopting and reopening a plan, reporting progress, closing a quarter."""
 
 from __future__ import annotations
 
 import datetime
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
 
 import audit
-from core import permissions
+from core import clock, permissions
 
 from .adoption_checks import failing_checks
-from .models import AnnualPlan
+from .models import Action, ActionSnapshot, AnnualPlan, ProgressUpdate, QuarterClose, Status
+
+logger = logging.getLogger(__name__)
 
 CONFIRMATION_REQUIRED = (
     "Niet alle controles kloppen. Vink aan dat u het jaarplan toch vaststelt en geef de reden; er is niets vastgesteld."
@@ -78,3 +84,207 @@ def reopen_plan(*, plan: AnnualPlan, user: Any, reason: str) -> AnnualPlan:
         None, action=audit.Action.PLAN_REOPENED, obj=plan, result=audit.Result.SUCCESS, actor=user, detail=reason
     )
     return plan
+
+
+# Progress ----------------------------------------------------------------------------------------
+
+PERCENTAGE_ERROR = "Vul een percentage tussen 0 en 100 in."
+FUTURE_DATE = "De datum ligt in de toekomst; vul vandaag of een eerdere datum in."
+DONE_IS_100 = "Een afgeronde actie staat op 100%. Pas het percentage of de status aan."
+NOT_ALLOWED = "U mag geen voortgang melden voor deze actie."
+NON_FIELD = "__all__"
+
+
+def closed_quarter_error(close: QuarterClose) -> str:
+    return (
+        f"Kwartaal {close.quarter} {close.plan.year} is afgesloten: updates met een datum in dat kwartaal "
+        f"(tot en met {close.last_day:%d-%m-%Y}) kunnen niet meer. Kies een latere datum, of vraag het "
+        "RIEC-bureau het kwartaal te heropenen."
+    )
+
+
+def progress_errors(
+    *,
+    date: datetime.date | None,
+    status: str | None,
+    percentage: int | None,
+    update: ProgressUpdate | None = None,
+    today: datetime.date | None = None,
+) -> dict[str, list[str]]:
+    """What is wrong with a progress update, per field, in Dutch; empty when nothing is.
+
+    The rules of every entry point (the action page, Mijn acties, the admin, imports): forms call
+    this in their clean() to show the errors at the fields; `report_progress` calls it again.
+    """
+    errors: dict[str, list[str]] = {}
+    today = today or clock.today()
+    if date is not None:
+        if date > today:
+            errors.setdefault("date", []).append(FUTURE_DATE)
+        else:
+            close = QuarterClose.objects.select_related("plan").closing(date)
+            if close is not None:
+                errors.setdefault("date", []).append(closed_quarter_error(close))
+    if update is not None and update.pk is not None:
+        # A correction may not move an update out of a closed quarter either.
+        stored = ProgressUpdate.objects.filter(pk=update.pk).values_list("date", flat=True).first()
+        close = QuarterClose.objects.select_related("plan").closing(stored) if stored else None
+        if close is not None:
+            errors.setdefault(NON_FIELD, []).append(
+                f"Deze update valt in het afgesloten kwartaal {close.quarter} {close.plan.year} "
+                "en kan niet meer worden gewijzigd."
+            )
+    if percentage is not None and not 0 <= percentage <= 100:
+        errors.setdefault("percentage", []).append(PERCENTAGE_ERROR)
+    elif status == Status.DONE and percentage is not None and percentage != 100:
+        errors.setdefault("percentage", []).append(DONE_IS_100)
+    return errors
+
+
+@transaction.atomic
+def report_progress(
+    *,
+    user: Any,
+    action: Action,
+    date: datetime.date,
+    status: str,
+    percentage: int,
+    narrative: str = "",
+    update: ProgressUpdate | None = None,
+) -> ProgressUpdate:
+    """Record a progress update on `action` (or correct `update`), written by `user`.
+
+    The one way progress is written: the author is always `user`, never something a form or a file
+    says; dates in the future or inside a closed quarter are refused (ValidationError, in Dutch, per
+    field); the policy decides who may report on which action (PermissionDenied).
+    """
+    if update is None:
+        update = ProgressUpdate(action=action)
+    elif update.action_id != action.pk:
+        update.action = action
+    if not permissions.can_change(user, ProgressUpdate(action=action)) or (
+        update.pk is not None and not permissions.can_change(user, ProgressUpdate.objects.get(pk=update.pk))
+    ):
+        raise PermissionDenied(NOT_ALLOWED)
+    errors = progress_errors(date=date, status=status, percentage=percentage, update=update)
+    if errors:
+        raise ValidationError(errors)
+    update.date = date
+    update.status = status
+    update.percentage = percentage
+    update.narrative = narrative or ""
+    update.author = user
+    update.full_clean()
+    update._history_user = user  # type: ignore[attr-defined]
+    update.save()
+    return update
+
+
+# Closing a quarter -------------------------------------------------------------------------------
+
+CloseHook = Callable[[QuarterClose], None]
+_close_hooks: dict[str, CloseHook] = {}
+
+
+def register_close_hook(name: str, hook: CloseHook) -> None:
+    """Run `hook(close)` after a quarter is closed and committed (reports stores the frozen PDF there)."""
+    _close_hooks[name] = hook
+
+
+def _run_close_hooks(close_id: int) -> None:
+    close = QuarterClose.objects.select_related("plan").get(pk=close_id)
+    for name, hook in _close_hooks.items():
+        try:
+            hook(close)
+        except Exception:  # the close stands; the report is made on its first download instead
+            logger.exception("Na het afsluiten van %s: %s mislukt", close, name)
+
+
+def _snapshot(close: QuarterClose) -> int:
+    """Every action of the plan as it stood on the quarter's last day (2 queries and one insert)."""
+    last_day = close.last_day
+    updates = ProgressUpdate.objects.filter(date__lte=last_day).order_by("-date", "-pk")
+    actions = Action.objects.filter(section__plan=close.plan).prefetch_related(
+        Prefetch("updates", queryset=updates, to_attr="updates_newest_first")
+    )
+    rows = []
+    for action in actions:
+        latest = action.latest_update
+        rows.append(
+            ActionSnapshot(
+                close=close,
+                action=action,
+                status=latest.status if latest else Status.NOT_STARTED,
+                percentage=latest.percentage if latest else None,
+                narrative=latest.narrative if latest else "",
+                update_date=latest.date if latest else None,
+            )
+        )
+    ActionSnapshot.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def close_quarter(*, plan: AnnualPlan, quarter: int, user: Any) -> QuarterClose:
+    """The bureau closes a quarter that has ended: a snapshot of every action as of its last day.
+
+    From then on updates dated in the quarter are refused, and its quarterly PDF is made from the
+    snapshot once and kept (the hooks registered with `register_close_hook` run after the commit).
+    """
+    if not permissions.is_bureau(user):
+        raise PermissionDenied("Alleen het RIEC-bureau sluit een kwartaal af.")
+    if not 1 <= quarter <= 4:
+        raise ValidationError({"quarter": "Een kwartaal is 1, 2, 3 of 4."})
+    plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+    last_day = clock.quarter_end(plan.year, quarter)
+    if clock.today() <= last_day:
+        running = f"Kwartaal {quarter} {plan.year} loopt nog tot en met {last_day:%d-%m-%Y}; sluit het daarna af."
+        raise ValidationError({"quarter": running})
+    close = QuarterClose.objects.filter(plan=plan, quarter=quarter).first()
+    if close is not None and close.is_closed:
+        raise ValidationError({"quarter": f"Kwartaal {quarter} {plan.year} is al afgesloten."})
+    reason = "Afgesloten"
+    if close is None:
+        close = QuarterClose(plan=plan, quarter=quarter)
+    else:
+        # Closed again after a reopening: a fresh snapshot and a fresh report.
+        close.snapshots.all().delete()
+        reason = "Opnieuw afgesloten"
+    close.closed_at = timezone.now()
+    close.closed_by = user
+    close.reopened_at = None
+    close.reopened_by = None
+    close.reopen_reason = ""
+    close.document = None
+    close.document_sha256 = ""
+    close.document_rendered_at = None
+    close.full_clean()
+    close._change_reason = reason  # type: ignore[attr-defined]
+    close._history_user = user  # type: ignore[attr-defined]
+    close.save()
+    count = _snapshot(close)
+    close._snapshot_count = count  # type: ignore[attr-defined]
+    audit.record(None, action=audit.Action.QUARTER_CLOSED, obj=close, result=audit.Result.SUCCESS, actor=user)
+    close_id = close.pk
+    transaction.on_commit(lambda: _run_close_hooks(close_id))
+    return close
+
+
+@transaction.atomic
+def reopen_quarter(*, close: QuarterClose, user: Any, reason: str) -> QuarterClose:
+    """The bureau reopens a closed quarter; the reason is kept in the close's history."""
+    if not permissions.is_bureau(user):
+        raise PermissionDenied("Alleen het RIEC-bureau heropent een kwartaal.")
+    close = QuarterClose.objects.select_for_update().select_related("plan").get(pk=close.pk)
+    if not close.is_closed:
+        raise ValidationError({"reason": f"{close.label.capitalize()} is niet afgesloten."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Geef aan waarom het kwartaal wordt heropend."})
+    close.reopened_at = timezone.now()
+    close.reopened_by = user
+    close.reopen_reason = reason.strip()
+    close._change_reason = f"Heropend: {reason.strip()}"  # type: ignore[attr-defined]
+    close._history_user = user  # type: ignore[attr-defined]
+    close.save()
+    audit.record(None, action=audit.Action.QUARTER_REOPENED, obj=close, result=audit.Result.SUCCESS, actor=user)
+    return close

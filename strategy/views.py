@@ -12,15 +12,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from core import clock, permissions
 
-from .forms import ProgressUpdateForm, QuickUpdateForm
+from .forms import ProgressUpdateForm, QuickUpdateForm, look_back_date
 from .models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status
 
 
@@ -62,14 +64,13 @@ def action_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     can_post = can_report_progress(request.user, action)
     reference = clock.today()
-    update = ProgressUpdate(action=action, author=request.user)
+    update = ProgressUpdate(action=action)
     form: ProgressUpdateForm | None
     if request.method == "POST":
         if not can_post:
             raise PermissionDenied("U mag geen voortgang melden voor deze actie.")
         form = ProgressUpdateForm(request.POST, instance=update, today=reference)
-        if form.is_valid():
-            form.save()
+        if _report(form, request.user):
             messages.success(request, f"De voortgangsupdate voor “{action.title}” is opgeslagen.")
             return redirect("strategy:action", pk=action.pk)
     else:
@@ -102,6 +103,18 @@ def action_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _report(form: ProgressUpdateForm, user: Any) -> bool:
+    """Save a valid form through the progress service; its refusals become the form's errors."""
+    if not form.is_valid():
+        return False
+    try:
+        form.report(user)
+    except ValidationError as error:  # the rules changed in between (say, the quarter was just closed)
+        form.add_error(None, error)
+        return False
+    return True
+
+
 # My actions ----------------------------------------------------------------------------------
 
 
@@ -132,17 +145,28 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
             raise PermissionDenied("U meldt geen voortgang op acties.")
         return render(request, "strategy/my_actions.html", {**context, "reporter": False})
 
+    # Query: whether the quarter just ended is closed (only in a quarter's first two weeks).
+    look_back = look_back_date(reference)
+    context["look_back"] = look_back
     bound: QuickUpdateForm | None = None
     if request.method == "POST":
-        # Queries: the action (with what the policy needs), the update inserted.
+        # Queries: the action (with what the policy needs), the checks of the service, the update inserted.
         posted = _posted_action(request)
         if not can_report_progress(user, posted):
             raise PermissionDenied("U mag geen voortgang melden voor deze actie.")
-        update = ProgressUpdate(action=posted, author=user)
-        bound = QuickUpdateForm(request.POST, instance=update, today=reference, prefix=_prefix(posted))
-        if bound.is_valid():
-            bound.save()
-            messages.success(request, f"De voortgang van “{posted.title}” is bijgewerkt.")
+        update = ProgressUpdate(action=posted)
+        bound = QuickUpdateForm(
+            request.POST, instance=update, today=reference, look_back=look_back, prefix=_prefix(posted)
+        )
+        if _report(bound, user):
+            date = bound.update_date() or reference
+            when = (
+                ""
+                if date == reference
+                else f" voor kwartaal {clock.quarter_of(date)[0]} {date.year} "
+                f"(gedateerd {formats.date_format(date, 'j F Y')})"
+            )
+            messages.success(request, f"De voortgang van “{posted.title}” is bijgewerkt{when}.")
             return redirect("strategy:my_actions")
 
     plan = AnnualPlan.objects.running(reference)
@@ -170,7 +194,9 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
             row.form = (
                 bound
                 if bound is not None and bound.instance.action_id == action.pk
-                else QuickUpdateForm(instance=ProgressUpdate(action=action), today=reference, prefix=_prefix(action))
+                else QuickUpdateForm(
+                    instance=ProgressUpdate(action=action), today=reference, look_back=look_back, prefix=_prefix(action)
+                )
             )
             todo.append(row)
     context.update(
@@ -184,12 +210,28 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
             "done": done,
         }
     )
-    if bound is not None and not any(row.form is bound for row in todo):
-        # The action was updated meanwhile (another tab, a colleague): say why nothing was saved.
-        for errors in bound.errors.values():
-            for error in errors:
-                messages.error(request, f"{posted.title}: {error}")
+    if bound is not None:
+        if any(row.form is bound for row in todo):
+            # The page opens at this card (the form's action carries its anchor); say so at the top too.
+            messages.error(
+                request,
+                format_html(
+                    'De update voor “{}” is niet opgeslagen. <a href="#{}">Bekijk de fouten bij deze actie</a>.',
+                    posted.title,
+                    _error_anchor(posted),
+                ),
+            )
+            context["failed"] = posted.pk
+        else:
+            # The action was updated meanwhile (another tab, a colleague): say why nothing was saved.
+            for errors in bound.errors.values():
+                for error in errors:
+                    messages.error(request, f"{posted.title}: {error}")
     return render(request, "strategy/my_actions.html", context)
+
+
+def _error_anchor(action: Action) -> str:
+    return f"{_prefix(action)}-fouten"
 
 
 def _prefix(action: Action) -> str:

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from typing import Any
 
 import openpyxl
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.http import HttpResponse
 from django.test import Client
-from import_export.tmp_storages import TempFolderStorage
 
+from core.import_files import DatabaseStorage
 from tests.conftest import admin_url
 
 # The formats offered by PolicyImportExportMixin, in that order.
 FORMAT_INDEX = {"csv": "0", "xlsx": "1"}
 
 
-def csv_file(rows: list[list[Any]]) -> bytes:
+def csv_file(rows: list[list[Any]], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue().encode()
+    csv.writer(out, delimiter=delimiter).writerows(rows)
+    return out.getvalue().encode(encoding)
 
 
 def xlsx_file(rows: list[list[Any]]) -> bytes:
@@ -54,12 +56,25 @@ def form_model(response: HttpResponse) -> type[Model]:
     return response.context["opts"].model
 
 
+def client_user(client: Client) -> Any:
+    return get_user_model().objects.get(pk=client.session[SESSION_KEY])
+
+
 def forged_confirm(client: Client, model: type[Model], content: bytes, fmt: str = "csv") -> HttpResponse:
-    """A confirmation posted without a clean preview: the stored file is imported for real, or refused."""
-    storage = TempFolderStorage()
-    storage.save(content)  # a new temporary file, written as bytes
+    """A confirmation of a file that never had a clean preview: imported for real, or refused.
+
+    The file is stored as a pending import of this user and model, as if the preview had passed.
+    """
+    storage = DatabaseStorage(user=client_user(client), model=model, file_name=f"import.{fmt}", file_format=fmt)
+    storage.save(content)
     data = {"import_file_name": storage.name, "original_file_name": f"import.{fmt}", "format": FORMAT_INDEX[fmt]}
     return client.post(admin_url(model, "process_import"), {**data, "resource": "0"})
+
+
+def confirm_with(client: Client, model: type[Model], import_file_name: str) -> HttpResponse:
+    """A confirmation naming any pending import, as a browser (or an attacker) can post it."""
+    data = {"import_file_name": import_file_name, "original_file_name": "import.csv", "format": "0", "resource": "0"}
+    return client.post(admin_url(model, "process_import"), data)
 
 
 def import_errors(response: HttpResponse) -> list[str]:
@@ -77,7 +92,9 @@ def export(client: Client, model: type[Model], resource: Any, fmt: str = "csv", 
 
 
 def read_csv(content: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    """Our CSV export as Dutch Excel reads it: UTF-8 with a BOM, semicolons between the cells."""
+    assert content.startswith(codecs.BOM_UTF8), content[:20]
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
 def read_xlsx(content: bytes) -> list[list[Any]]:

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 CLIENT_ID = "riec-plan-test"
-CLIENT_SECRET = "test-client-secret-0123456789"  # noqa: S105 (a test provider's)
+CLIENT_SECRET = "test-client-secret-0123456789"
 
 
 @dataclass

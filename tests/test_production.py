@@ -67,7 +67,7 @@ def test_health_answers_503_when_the_database_does_not(client: Client, monkeypat
 def test_a_view_losing_the_database_gives_the_dutch_503_page(
     bureau_client: Client, monkeypatch: Any, caplog: Any, error: Exception
 ) -> None:
-    def lost(*args: Any) -> Any:
+    def lost(*args: Any, **kwargs: Any) -> Any:
         raise error
 
     monkeypatch.setattr(report_views, "build_dashboard", lost)

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page of a logged-in user, PDFs included: Cache-Control: private, no-store.
+    "riec_plan.private_pages.PrivatePagesMiddleware",
     # Keeps the request at hand for the audit log, and writes a record for every 403 answer.
     "audit.middleware.AuditMiddleware",
     # Records the logged-in user on every historical record (django-simple-history).
@@ -161,10 +163,11 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        # No inline styles: our templates have none, and neither do the admin pages we use; the two
-        # third-party templates that do (import-export's export form, simple-history's list) are
-        # overridden in templates/. Scripts in the admin set styles through the DOM (element.style),
-        # which a policy does not restrict. tests/test_headers.py walks the pages to keep it so.
+        # No inline styles: our templates have none, and neither do the Django admin templates we use
+        # (the one <style> block of its change list appears only without any actions bar) nor our own
+        # import and export pages, which replace django-import-export's (style attributes, an onchange
+        # handler) and simple-history's list. The admin's scripts set styles through the DOM
+        # (element.style), which a policy does not restrict. tests/test_headers.py walks the pages.
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
@@ -307,6 +310,19 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 SECURITY_TXT_CONTACT = env.list("SECURITY_TXT_CONTACT", default=[])
 SECURITY_TXT_POLICY = env("SECURITY_TXT_POLICY", default="")
 
+# E-mail (the reminders of `send_reminders`) through Django's e-mail framework, configured by one URL:
+# EMAIL_URL=smtp+tls://user:password@smtp.example.nl:587 (or smtp://, smtp+ssl://). Without it, DEBUG
+# prints mails on the console and production hands them to the mail server on localhost.
+# (An empty variable, as in a copied .env.example, counts as not set.)
+EMAIL_CONFIG = env.email_url_config(
+    env("EMAIL_URL", default="") or ("consolemail://" if DEBUG else "smtp://localhost:25")
+)
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="") or "riec-plan <noreply@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address the links in e-mails start with (no request tells a management command where the site is).
+SITE_URL = env("DJANGO_SITE_URL", default="") or "http://127.0.0.1:8000"
+
 # django-import-export: an import runs in one transaction and is all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
@@ -317,6 +333,19 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 # Spreadsheets often end in empty rows; they are not rows to import.
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+# An uploaded file waits for its confirmation in the database (core.models.PendingImport), which every
+# app server shares; the library's default keeps it in the local /tmp of one server.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "core.import_files.DatabaseStorage"
+# Uploads stay in memory, never in a temporary file, and beyond IMPORT_MAX_UPLOAD_BYTES they are not kept.
+FILE_UPLOAD_HANDLERS = ["core.import_files.BoundedMemoryUploadHandler"]
+# Limits of an import (core.import_files); each refuses the whole file with a Dutch message.
+IMPORT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_ROWS = 20_000
+IMPORT_MAX_COLUMNS = 100
+IMPORT_MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
+IMPORT_MAX_ERRORS_SHOWN = 100
+# Reading and importing one file stops after this many seconds (gunicorn's timeout is 60).
+IMPORT_TIME_BUDGET_SECONDS = env.int("IMPORT_TIME_BUDGET_SECONDS", default=40)
 
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING: dict[str, Any] = {

@@ -10,7 +10,16 @@ from core.roles import COORDINATOR
 from districts.models import BaselineAssessment, BaselineNorm, DistrictPlan, Municipality
 from districts.resources import BaselineAssessmentResource, MunicipalityResource
 from tests.conftest import role_user
-from tests.import_export_helpers import confirm, csv_file, export, forged_confirm, import_errors, read_xlsx, upload
+from tests.import_export_helpers import (
+    confirm,
+    csv_file,
+    export,
+    forged_confirm,
+    import_errors,
+    read_csv,
+    read_xlsx,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +131,45 @@ def test_municipalities_are_for_the_bureau_only(twente_coordinator) -> None:
     content = csv_file([["Naam", "District", "Provincie"], ["Nieuwdorp", "Twente", "Overijssel"]])
     assert upload(twente_coordinator, Municipality, content).status_code == 403
     assert export(twente_coordinator, Municipality, MunicipalityResource).status_code == 200
+
+
+MUNICIPALITY = ["Naam", "District", "Provincie"]
+
+
+def test_municipality_names_match_in_any_case_and_keep_their_spelling(bureau_client, data) -> None:
+    count = Municipality.objects.count()
+    almelo = Municipality.objects.get(name="Almelo")
+    same = csv_file([MUNICIPALITY, ["ALMELO", "Twente", almelo.province]])
+    preview = upload(bureau_client, Municipality, same)
+    totals = preview.context["result"].totals
+    assert (totals["new"], totals["update"], totals["skip"]) == (0, 0, 1)  # "ongewijzigd", not a new municipality
+
+    moved = csv_file([MUNICIPALITY, ["almelo", "IJsselland", almelo.province]])
+    preview = upload(bureau_client, Municipality, moved)
+    assert preview.context["result"].totals["update"] == 1
+    assert confirm(bureau_client, preview).status_code == 302
+    almelo.refresh_from_db()
+    assert (almelo.name, almelo.district.name, Municipality.objects.count()) == ("Almelo", "IJsselland", count)
+
+
+def test_the_same_municipality_twice_in_any_case_is_refused(bureau_client, data) -> None:
+    content = csv_file([MUNICIPALITY, ["Nieuwdorp", "Twente", "Overijssel"], ["NIEUWDORP", "Twente", "Overijssel"]])
+    response = upload(bureau_client, Municipality, content)
+    assert import_errors(response) == ["Rij 3: Deze regel staat al op rij 2 van het bestand."]
+    assert not Municipality.objects.filter(name__iexact="nieuwdorp").exists()
+
+
+def test_assessments_saved_by_dutch_excel_round_trip_unchanged(bureau_client, data) -> None:
+    # Dutch Excel saves a CSV in Windows-1252 with semicolons and rewrites 2024-06-30 as 30-6-2024.
+    ijsselland = municipality_of("IJsselland")
+    content = csv_file([ASSESSMENT, [ijsselland, "2024", "Intern meldpunt", "2024-06-30", "voldoet niet", "één"]])
+    assert confirm(bureau_client, upload(bureau_client, BaselineAssessment, content)).status_code == 302
+    before = list(BaselineAssessment.objects.values())
+    rows = read_csv(export(bureau_client, BaselineAssessment, BaselineAssessmentResource, "csv").content)
+    assert rows[1][4] == "2024-06-30"
+    rows[1][4] = "30-6-2024"
+    excel = csv_file(rows, delimiter=";", encoding="cp1252")
+    preview = upload(bureau_client, BaselineAssessment, excel)
+    assert preview.context["result"].totals["skip"] == 1
+    assert confirm(bureau_client, preview).status_code == 302
+    assert list(BaselineAssessment.objects.values()) == before

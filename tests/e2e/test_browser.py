@@ -90,7 +90,7 @@ def test_a_bad_import_shows_its_errors_and_imports_nothing(
     bad.write_text(
         "Jaar,Onderdeel,Omschrijving,Volgorde,Bedrag (€),Geldstroom,Groep,Ten laste van lijn\n"
         "2024,bedrijfsvoering,Nieuwe kosten,900,12500,regulier,,\n"
-        "2024,bedrijfsvoering,Nog meer kosten,901,260.000,regulier,,\n",
+        '2024,bedrijfsvoering,Nog meer kosten,901,"260.000,50",regulier,,\n',
         encoding="utf-8",
     )
     page = log_in("bureau")
@@ -102,3 +102,40 @@ def test_a_bad_import_shows_its_errors_and_imports_nothing(
     expect(page.get_by_text("Rij 3, kolom ‘Bedrag (€)’")).to_be_visible()
     expect(page.locator("input[name=confirm]")).to_have_count(0)
     assert CostLine.objects.count() == before
+
+
+def test_the_export_page_selects_all_columns_under_the_content_security_policy(
+    accounts: Any, log_in: Any, live_server: Any
+) -> None:
+    page = log_in("bureau")
+    blocked: list[str] = []
+    page.on(
+        "console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    page.goto(f"{live_server.url}/admin/budget/costline/export/")
+    expect(page.get_by_role("heading", name="Exporteren")).to_be_visible()
+    select_all = page.get_by_label("Alle kolommen")
+    columns = page.locator('.selectable-field-export-row input[type="checkbox"]')
+    expect(columns).to_have_count(8)
+    expect(page.get_by_label("Bedrag (€)")).to_be_checked()
+
+    select_all.uncheck()
+    for index in range(8):
+        expect(columns.nth(index)).not_to_be_checked()
+    page.get_by_label("Omschrijving").check()
+    page.get_by_label("Bedrag (€)").check()
+    expect(select_all).not_to_be_checked()
+    select_all.check()
+    for index in range(8):
+        expect(columns.nth(index)).to_be_checked()
+
+    select_all.uncheck()
+    page.get_by_label("Omschrijving").check()
+    page.get_by_label("Formaat").select_option(label="CSV (Excel; puntkomma's, UTF-8)")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Exporteren").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("kostenregels-2024-")
+    with open(download.path(), "rb") as exported:
+        assert exported.readline().decode("utf-8-sig").strip() == "Omschrijving"
+    assert blocked == []

@@ -80,11 +80,12 @@ def test_matrix_latest_assessment_shares_and_unknown(twente: dict[str, Any]) -> 
     assert [(c.status, c.label, c.symbol, c.assessed_on) for c in dinkelland.cells] == [
         ("onbekend", "onbekend", "?", None)
     ] * 2
-    assert dinkelland.meets_label == "0%"
-    # Per norm: 1 of 14 municipalities meets each norm = 7%; overall 2 of 28 cells.
+    # Nothing known is "onbekend", never 0 %.
+    assert dinkelland.meets_label == "onbekend"
+    # Per norm: 1 of the 2 known municipalities meets each norm, 12 are unknown; overall 2 of 4 known cells.
     assert page.matrix.column_meets == [1, 1]
-    assert page.matrix.column_labels == ["7%", "7%"]
-    assert page.matrix.meets_label == "7%"
+    assert page.matrix.column_labels == ["50% (12 onbekend)", "50% (12 onbekend)"]
+    assert page.matrix.meets_label == "50% (24 onbekend)"
     # Weerbaarheidsscans of 2023 for the Twente municipalities; the rode-dradenbeeld was delivered in 2023.
     assert almelo.scan == "opgeleverd (2023)"
     assert page.common_threads == "opgeleverd (2023)"
@@ -120,8 +121,13 @@ def test_matrix_html_has_colour_symbol_word_and_date(
         )
         == 2
     )
+    assert '<td class="num share">onbekend</td>' in dinkelland  # not 0 %
     footer = re.search(r"<tfoot>(.*?)</tfoot>", html.split('class="matrix"')[1]).group(1)
-    assert re.findall(r">(\d+%)<", footer) == ["7%", "7%", "7%"]
+    assert re.findall(r'<td class="num share">([^<]*)</td>', footer) == [
+        "50% (12 onbekend)",
+        "50% (12 onbekend)",
+        "50% (24 onbekend)",
+    ]
     assert '<span class="status status-vertraagd">vertraagd</span>' in html
     assert 'role="img"' in html
 

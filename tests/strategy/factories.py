@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from strategy.models import (
     Action,
@@ -14,6 +16,8 @@ from strategy.models import (
     PlanSection,
     ProgrammeLine,
     ProgressUpdate,
+    QuarterClose,
+    SentReminder,
     Status,
     Strategy,
 )
@@ -106,3 +110,33 @@ class PhenomenonFactory(factory.django.DjangoModelFactory):
     category = Phenomenon.Category.NEW
     order = factory.Sequence(lambda n: n + 1)
     name = factory.Sequence(lambda n: f"Fenomeen {n}")
+
+
+class QuarterCloseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QuarterClose
+
+    plan = factory.SubFactory(AnnualPlanFactory)
+    quarter = 1
+    closed_at = factory.LazyFunction(timezone.now)
+
+
+class SentReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SentReminder
+
+    user = factory.SubFactory(
+        "tests.strategy.factories.UserFactory",
+    )
+    year = 2024
+    quarter = 2
+    occasion = SentReminder.Occasion.TWO_WEEKS_BEFORE
+    email = factory.LazyAttribute(lambda reminder: f"{reminder.user.username}@riec.test")
+    actions = 3
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"gebruiker{n}")

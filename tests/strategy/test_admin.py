@@ -16,6 +16,8 @@ from strategy.models import (
     PlanSection,
     ProgrammeLine,
     ProgressUpdate,
+    QuarterClose,
+    SentReminder,
     Status,
     Strategy,
 )
@@ -28,6 +30,8 @@ from tests.strategy.factories import (
     PlanSectionFactory,
     ProgrammeLineFactory,
     ProgressUpdateFactory,
+    QuarterCloseFactory,
+    SentReminderFactory,
     StrategyFactory,
 )
 
@@ -42,6 +46,8 @@ FACTORIES: dict[type[Any], type[factory.django.DjangoModelFactory]] = {
     Action: ActionFactory,
     ProgressUpdate: ProgressUpdateFactory,
     Phenomenon: PhenomenonFactory,
+    QuarterClose: QuarterCloseFactory,
+    SentReminder: SentReminderFactory,
 }
 PERCENTAGE_ERROR = "Een percentage ligt tussen 0 en 100."
 # A progress update says it the way the update forms on the pages do: one form for admin and pages.

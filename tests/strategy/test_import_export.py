@@ -32,13 +32,35 @@ def actions() -> list[dict[str, Any]]:
 
 
 def test_actions_round_trip_unchanged(bureau_client, plan_2024) -> None:
-    before = actions()
+    before = [model_to_dict(action) for action in Action.objects.order_by("pk")]
+    records = Action.history.count()
     exported = export(bureau_client, Action, ActionResource, "csv").content
     assert read_csv(exported)[0][:4] == ["Jaar", "Paragraaf", "Volgorde", "Actie"]
     preview = upload(bureau_client, Action, exported)
-    assert preview.context["result"].totals["update"] == len(before) == 41
+    totals = preview.context["result"].totals
+    assert (totals["new"], totals["update"], totals["skip"]) == (0, 0, len(before)) == (0, 0, 41)
     assert confirm(bureau_client, preview).status_code == 302
-    assert actions() == before
+    # Nothing written: versions and history as they were.
+    assert [model_to_dict(action) for action in Action.objects.order_by("pk")] == before
+    assert Action.history.count() == records
+
+
+def test_a_coordinator_reimports_the_whole_export_changing_only_their_own_action(client, plan_2024) -> None:
+    # The other districts' rows are unchanged: skipped, not refused as changes the coordinator may not make.
+    client.force_login(role_user("coordinator-twente", COORDINATOR, districts=["twente"]))
+    rows = read_csv(export(client, Action, ActionResource, "csv").content)
+    own = next(i for i, row in enumerate(rows) if row[1].startswith(district_section("Twente") + "-"))
+    rows[own][3] = "Nieuwe titel van Twente"
+    preview = upload(client, Action, csv_file(rows, delimiter=";"))
+    totals = preview.context["result"].totals
+    assert (totals["update"], totals["skip"], totals["invalid"]) == (1, 40, 0)
+    assert confirm(client, preview).status_code == 302
+    assert Action.objects.filter(title="Nieuwe titel van Twente").count() == 1
+
+    other = next(i for i, row in enumerate(rows) if row[1].startswith(district_section("IJsselland") + "-"))
+    rows[other][3] = "Andermans titel"
+    response = upload(client, Action, csv_file(rows, delimiter=";"))
+    assert import_errors(response) == [f"Rij {other + 1}: U mag deze actie niet wijzigen."]
 
 
 def test_a_new_action_by_section_key_and_goal_number(bureau_client, plan_2024) -> None:

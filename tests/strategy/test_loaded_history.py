@@ -49,7 +49,8 @@ def tracked_models() -> list[type[Model]]:
         model
         for app in PLAN_APPS
         for model in apps.get_app_config(app).get_models()
-        if not model.__name__.startswith("Historical")
+        # Write-once records of an event (a quarter's snapshot, a reminder sent) keep no history.
+        if not model.__name__.startswith("Historical") and model.__name__ not in {"ActionSnapshot", "SentReminder"}
     ]
 
 

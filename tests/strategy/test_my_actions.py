@@ -244,3 +244,80 @@ def test_query_count_does_not_grow_with_actions(
         len(few.context["todo"]) + len(few.context["updated"])
     )
     assert many.context["updated"]  # both lists filled
+
+
+# After a refused update the page opens at its card; a save is announced -------------------------------
+
+
+def test_a_refused_update_opens_the_page_at_its_card_and_names_the_action(twente: tuple[Client, Any]) -> None:
+    client, _ = twente
+    fourth = district_actions("twente")[3]
+    response = client.post(URL, quick_post(fourth, percentage=120))
+    assert response.status_code == 200
+    html = response.content.decode()
+    # The card's error summary takes the focus, which scrolls the card into view (autofocus: no script,
+    # which the CSP would block) ...
+    summary = re.search(rf'<div class="error-summary"[^>]*id="actie-{fourth.pk}-fouten"[^>]*>', html)
+    assert summary and "autofocus" in summary.group(0) and 'tabindex="-1"' in summary.group(0)
+    assert html.count('class="error-summary"') == 1
+    # ... and the message at the top names the action and links to the errors.
+    top = re.search(r'<ul class="messages">(.*?)</ul>', html, re.S).group(1)
+    assert 'role="alert"' in top
+    assert f"De update voor “{fourth.title}” is niet opgeslagen." in top
+    assert f'href="#actie-{fourth.pk}-fouten"' in top
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_a_saved_update_is_announced_as_a_status(twente: tuple[Client, Any]) -> None:
+    client, _ = twente
+    action = district_actions("twente")[0]
+    page = client.post(URL, quick_post(action), follow=True).content.decode()
+    assert re.search(
+        rf'<li class="success" role="status">De voortgang van “{re.escape(action.title)}” is bijgewerkt.', page
+    )
+
+
+# Progress for the quarter just ended (issue 17, item 6) ---------------------------------------------
+
+
+def test_in_the_first_two_weeks_the_coordinator_chooses_the_quarter(
+    twente: tuple[Client, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _ = twente
+    monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 4, 3))
+    first, second = district_actions("twente")[:2]
+    page = client.get(URL).content.decode()
+    assert "Q1 2024, het afgelopen kwartaal (gedateerd 31 maart 2024)" in page
+    assert "Q2 2024, dit kwartaal (gedateerd vandaag, 3 april 2024)" in page
+    # A choice to make: without it nothing is saved.
+    refused = client.post(URL, quick_post(first))
+    assert "Kies over welk kwartaal deze update gaat." in refused.content.decode()
+    assert not ProgressUpdate.objects.exists()
+
+    done = client.post(URL, quick_post(first, period="vorig", narrative="Stand eind Q1."), follow=True)
+    assert "is bijgewerkt voor kwartaal 1 2024 (gedateerd 31 maart 2024)." in done.content.decode()
+    client.post(URL, quick_post(second, period="huidig"))
+    assert ProgressUpdate.objects.get(action=first).date == datetime.date(2024, 3, 31)
+    assert ProgressUpdate.objects.get(action=second).date == datetime.date(2024, 4, 3)
+    # The Q1 update counts for Q1 (its report), and the action still needs its update for Q2.
+    after = client.get(URL).context
+    assert first.title in titles(after["todo"])
+    assert second.title in titles(after["updated"])
+
+
+def test_no_choice_after_two_weeks_or_once_the_quarter_is_closed(
+    twente: tuple[Client, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strategy import services
+
+    client, _ = twente
+    monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 4, 15))
+    assert "het afgelopen kwartaal" not in client.get(URL).content.decode()
+    monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 4, 14))
+    assert "het afgelopen kwartaal" in client.get(URL).content.decode()
+    services.close_quarter(plan=AnnualPlan.objects.get(year=2024), quarter=1, user=role_user("bureau", BUREAU))
+    assert "het afgelopen kwartaal" not in client.get(URL).content.decode()
+    # A forged choice is not a way into the closed quarter.
+    action = district_actions("twente")[0]
+    assert client.post(URL, quick_post(action, period="vorig")).status_code == 302
+    assert ProgressUpdate.objects.get(action=action).date == datetime.date(2024, 4, 14)

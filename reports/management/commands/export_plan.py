@@ -6,10 +6,12 @@ Django serialization JSON with natural keys and no primary keys, in dependency o
 - the shared objects the plan needs (strategy, goals, programme lines, districts, municipalities,
   focus themes, and the districts' resilience scans and common-threads reports up to the plan year);
 - the plan itself and every object that belongs to it (sections, phenomena, actions, progress updates,
-  district plans with their themes, developments, norms and assessments, the whole budget with its spending).
+  closed quarters with their snapshots and stored reports, district plans with their themes,
+  developments, norms and assessments, the whole budget with its spending).
 
-User accounts are not part of a plan: a progress update names its author by username, and the districts'
-coordinators are not exported (they are accounts, managed per installation).
+User accounts are not part of a plan: a progress update names its author by username (a closed quarter
+who closed it), and the districts' coordinators are not exported (they are accounts, managed per
+installation), nor are the reminders sent to them.
 """
 
 from __future__ import annotations
@@ -37,7 +39,18 @@ from districts.models import (
     Municipality,
     ResilienceScan,
 )
-from strategy.models import Action, AnnualPlan, Goal, Phenomenon, PlanSection, ProgrammeLine, ProgressUpdate, Strategy
+from strategy.models import (
+    Action,
+    ActionSnapshot,
+    AnnualPlan,
+    Goal,
+    Phenomenon,
+    PlanSection,
+    ProgrammeLine,
+    ProgressUpdate,
+    QuarterClose,
+    Strategy,
+)
 
 # Shared between plans: `import_plan` creates these only when they are missing and leaves existing ones alone.
 SHARED_MODELS: tuple[type[Model], ...] = (
@@ -85,6 +98,10 @@ def plan_querysets(plan: AnnualPlan) -> list[QuerySet[Any] | list[Any]]:
         Phenomenon.objects.filter(plan=plan).order_by("category", "order"),
         Action.objects.filter(section__plan=plan).order_by("section__slug", "order"),
         ProgressUpdate.objects.filter(action__section__plan=plan).select_related("author").order_by("date", "pk"),
+        QuarterClose.objects.filter(plan=plan).order_by("quarter"),
+        ActionSnapshot.objects.filter(close__plan=plan).order_by(
+            "close__quarter", "action__section__slug", "action__order"
+        ),
         DistrictPlan.objects.filter(plan=plan).order_by("district__order"),
         DistrictFocusTheme.objects.filter(district_plan__plan=plan).order_by("district_plan__district__order", "pk"),
         Development.objects.filter(district_plan__plan=plan).order_by("district_plan__district__order", "order"),

@@ -31,13 +31,25 @@ def plan_year(data: list[dict[str, Any]]) -> int:
     return int(plans[0]["fields"]["year"])
 
 
+# The fields that name an account (by username): accounts belong to an installation, not to a plan.
+USER_FIELDS: dict[str, tuple[str, ...]] = {
+    "strategy.progressupdate": ("author",),
+    "strategy.quarterclose": ("closed_by", "reopened_by"),
+}
+
+
+def _user_references(data: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    return [
+        (entry, name)
+        for entry in data
+        for name in USER_FIELDS.get(entry.get("model", ""), ())
+        if entry["fields"].get(name)
+    ]
+
+
 def unknown_authors(data: list[dict[str, Any]], using: str) -> set[str]:
     """Authors are accounts of the installation that exported; those missing here are left empty."""
-    names = {
-        entry["fields"]["author"][0]
-        for entry in data
-        if entry["model"] == "strategy.progressupdate" and entry["fields"].get("author")
-    }
+    names = {entry["fields"][name][0] for entry, name in _user_references(data)}
     known = set(
         get_user_model()
         ._default_manager.db_manager(using)
@@ -55,9 +67,9 @@ def import_plan(*, data: list[dict[str, Any]], using: str = DEFAULT_DB_ALIAS) ->
     if AnnualPlan.objects.using(using).filter(year=year).exists():
         raise CommandError(f"Er bestaat al een jaarplan voor {year}; er is niets geïmporteerd.")
     missing = unknown_authors(data, using)
-    for entry in data:
-        if entry["model"] == "strategy.progressupdate" and (entry["fields"].get("author") or [None])[0] in missing:
-            entry["fields"]["author"] = None
+    for entry, name in _user_references(data):
+        if entry["fields"][name][0] in missing:
+            entry["fields"][name] = None
     created: Counter[str] = Counter()
     for deserialized in serializers.deserialize("python", data, using=using):
         label = deserialized.object._meta.label_lower

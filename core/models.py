@@ -1,0 +1,62 @@
+"""The one table of core: uploaded import files waiting for their confirmation (see core.imports).
+
+An import has two requests, the preview and the confirmation, and with several app servers they can
+land on different machines. The uploaded file therefore waits in the database that every server
+shares, never on a local disk: bound to the user who uploaded it and the model it was uploaded for,
+named by a random id that cannot be guessed, and removed by the confirmation or after a day.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# How long an uploaded file waits for its confirmation; `manage.py clear_pending_imports` removes older ones.
+PENDING_IMPORT_LIFETIME = datetime.timedelta(hours=24)
+
+
+def model_label(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+class PendingImportQuerySet(models.QuerySet["PendingImport"]):
+    def expired(self, now: datetime.datetime | None = None) -> PendingImportQuerySet:
+        return self.filter(created_at__lt=(now or timezone.now()) - PENDING_IMPORT_LIFETIME)
+
+    def usable_by(self, user: Any, model: type[models.Model]) -> PendingImportQuerySet:
+        """What this user uploaded for this model, not yet expired: the only files a confirmation may read."""
+        if getattr(user, "pk", None) is None:
+            return self.none()
+        return self.filter(
+            user=user,
+            model=model_label(model),
+            created_at__gte=timezone.now() - PENDING_IMPORT_LIFETIME,
+        )
+
+
+class PendingImport(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("gebruiker")
+    )
+    model = models.CharField(_("gegevens"), max_length=100, help_text="app_label.model_name")
+    file_name = models.CharField(_("bestandsnaam"), max_length=255)
+    file_format = models.CharField(_("formaat"), max_length=10)
+    resource = models.PositiveSmallIntegerField(default=0)
+    content = models.BinaryField(_("inhoud"))
+    created_at = models.DateTimeField(_("geüpload op"), default=timezone.now, db_index=True)
+
+    objects = PendingImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("wachtende import")
+        verbose_name_plural = _("wachtende imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.model}, {self.created_at:%Y-%m-%d %H:%M})"
