@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import logging
 from typing import Any
 
-from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.db.models import Model
 from django.http import HttpRequest
 
@@ -23,11 +24,32 @@ def current_request() -> HttpRequest | None:
     return _current_request.get()
 
 
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's IP address: REMOTE_ADDR, or behind AXES_PROXY_COUNT trusted proxies, the address
+    the outermost of them saw, which is that many entries from the right of X-Forwarded-For (each
+    proxy appends the address it received the request from; what the client wrote itself stays
+    to the left and is not believed). django-axes uses this too (AXES_CLIENT_IP_CALLABLE).
+    """
+    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0
+    remote = request.META.get("REMOTE_ADDR") or None
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < proxies:
+        return remote
+    candidate = forwarded[-proxies]
+    try:
+        ipaddress.ip_address(candidate)
+    except ValueError:
+        return remote
+    return candidate
+
+
 def origin(request: HttpRequest | None) -> str | None:
-    """The client's IP address, by the same rule as django-axes (AXES_PROXY_COUNT, X-Forwarded-For)."""
+    """Where a request came from, by the same rule as django-axes' lockouts."""
     if request is None:
         return None
-    return get_client_ip_address(request) or None
+    return client_ip(request)
 
 
 def describe(obj: Any) -> tuple[str, str, str]:

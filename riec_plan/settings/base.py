@@ -102,9 +102,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-# Behind a load balancer the client address comes from X-Forwarded-For (see README, In productie).
+# Behind a load balancer the client address comes from X-Forwarded-For (see README, In productie):
+# with AXES_PROXY_COUNT trusted proxies, the entry that many places from the right. One rule for the
+# lockouts and the audit log (audit.log.client_ip); django-ipware is not used.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "audit.log.client_ip"
 
 # Logging in (django-allauth) ------------------------------------------------------------------------
 # Accounts are made by the RIEC-bureau (or by single sign-on, see below), never by a visitor; they
