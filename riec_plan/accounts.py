@@ -15,8 +15,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
+from allauth.account import views as account_views
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core.exceptions import ImmediateHttpResponse
@@ -262,3 +265,27 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         user = super().save_user(request, sociallogin, form)
         grant_roles(user, mapped_roles(sociallogin))
         return user
+
+
+# The login page ----------------------------------------------------------------------------------
+
+
+def sso_origins() -> list[str]:
+    """The origins of the configured identity providers (from OIDC_SERVER_URL)."""
+    origins = []
+    for app in settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", []):
+        url = urlsplit(app.get("settings", {}).get("server_url", ""))
+        if url.scheme and url.netloc:
+            origins.append(f"{url.scheme}://{url.netloc}")
+    return origins
+
+
+@wraps(account_views.login)
+def login(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    """allauth's login page; its single sign-on button posts to us and is sent on to the provider,
+    which the Content-Security-Policy's form-action must allow for that page."""
+    response = account_views.login(request, *args, **kwargs)
+    origins = sso_origins()
+    if origins:
+        response._csp_update = {"form-action": origins}
+    return response

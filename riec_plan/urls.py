@@ -7,7 +7,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from . import rights, views
+from . import accounts, rights, views
 
 admin.site.site_header = "RIEC Oost-Nederland – jaarplan"
 admin.site.site_title = "RIEC-plan"
@@ -32,10 +32,10 @@ account_patterns = [
 urlpatterns = [
     path("health/", views.health, name="health"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
-    path("inloggen/", account_views.login, name="account_login"),
+    path("inloggen/", accounts.login, name="account_login"),
     path("uitloggen/", account_views.logout, name="account_logout"),
     # The names of Django's own login views, which these addresses had before.
-    path("inloggen/", account_views.login, name="login"),
+    path("inloggen/", accounts.login, name="login"),
     path("uitloggen/", account_views.logout, name="logout"),
     path("account/", include(account_patterns)),
     path("rechtenoverzicht/", rights.review, name="rights_review"),

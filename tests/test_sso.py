@@ -70,14 +70,19 @@ def sso_login(client: Client, provider: Provider, email: str) -> Any:
 
 
 def test_the_login_page_offers_single_sign_on_first_when_configured(sso: Provider, client: Client) -> None:
-    page = client.get("/inloggen/").content.decode()
+    response = client.get("/inloggen/")
+    page = response.content.decode()
     assert "Inloggen met Test-IdP" in page
     assert page.index("Inloggen met Test-IdP") < page.index('name="password"')
+    # Its button is sent on to the provider: the page's form-action allows the provider's origin.
+    assert f"form-action 'self' {sso.issuer}" in response["Content-Security-Policy"]
 
 
 def test_without_configuration_the_login_page_has_only_the_password(client: Client, settings: Any) -> None:
     settings.SOCIALACCOUNT_PROVIDERS = {}
-    page = client.get("/inloggen/").content.decode()
+    response = client.get("/inloggen/")
+    page = response.content.decode()
+    assert "form-action 'self';" in response["Content-Security-Policy"]
     assert "Inloggen met" not in page
     assert 'name="password"' in page
     assert client.get("/account/oidc/sso/login/").status_code == 404
