@@ -160,6 +160,20 @@ def test_adoption_and_reopening_are_one_record_each(plan_2024: AnnualPlan) -> No
     assert (reopened.actor, reopened.result, reopened.detail) == (bureau, "success", "Begroting bijgesteld")
 
 
+def test_closing_and_reopening_a_quarter_are_one_record_each(plan_2024: AnnualPlan, monkeypatch: Any) -> None:
+    from core import clock
+    from strategy.services import close_quarter, reopen_quarter
+
+    monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 4, 2))
+    bureau = role_user("bureau", BUREAU)
+    close = close_quarter(plan=plan_2024, quarter=1, user=bureau)
+    closed = only(action="quarter_closed")
+    assert (closed.actor, closed.result, closed.object_type) == (bureau, "success", "strategy.quarterclose")
+    reopen_quarter(close=close, user=bureau, reason="Update van Twente ontbrak")
+    reopened = only(action="quarter_reopened")
+    assert (reopened.actor, reopened.object_id) == (bureau, str(close.pk))
+
+
 # Imports and exports -------------------------------------------------------------------------------
 
 
