@@ -63,6 +63,7 @@ from .import_files import (
     read_table,
     upload_content,
 )
+from .signals import import_finished
 
 # A cell starting with one of these is read as a formula (or as the start of one) by spreadsheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -1009,6 +1010,7 @@ class PolicyImportExportMixin(ImportExportMixin):
         return self.process_result(result, request, resource)
 
     def process_result(self, result: Result, request: HttpRequest, resource: Any = None) -> Any:
+        import_finished.send(sender=type(self), request=request, model=self.model, result=result)  # the audit log
         if result.has_errors() or result.has_validation_errors():
             messages.error(request, _("Er is niets geïmporteerd: het bestand bevat fouten."))
             return self.refused_response(request, result, resource)

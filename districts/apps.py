@@ -16,6 +16,7 @@ class DistrictsConfig(AppConfig):
     verbose_name = "Districten"
 
     def ready(self) -> None:
+        from audit import receivers as audit_receivers
         from core import permissions
         from strategy.models import Action, PlanSection, ProgressUpdate
         from strategy.plan_copy import register_copy_hook
@@ -25,6 +26,7 @@ class DistrictsConfig(AppConfig):
             BaselineNorm,
             CommonThreadsReport,
             Development,
+            District,
             DistrictFocusTheme,
             DistrictPlan,
             Municipality,
@@ -33,6 +35,8 @@ class DistrictsConfig(AppConfig):
         from .plan_copy import copy_district_plans
 
         permissions.register_user_districts(lambda user: user.coordinated_districts.all())
+        # Becoming (or no longer being) a district's coordinator is a change of rights: the audit log records it.
+        audit_receivers.track_role_relation(District.coordinators.through, what="coördinator van district")
         register_copy_hook("districts", copy_district_plans)
 
         # Where each model finds its district: the one declaration the policy derives its lookups,

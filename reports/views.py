@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+import audit
 from core import clock, permissions
 from districts.models import DistrictPlan
 from strategy.models import AnnualPlan
@@ -186,6 +187,7 @@ def plan_pdf(request: HttpRequest, year: int) -> HttpResponse:
     report = build_plan_report(year)
     pdf = cached_pdf(f"jaarplan-{report.year}", "reports/jaarplan_pdf.html", report)
     filename = f"jaarplan-{report.year}-{slugify(report.organisation)}.pdf"
+    audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -257,6 +259,7 @@ def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
         pdf = cached_pdf(f"voortgang-{report.year}-Q{report.quarter}", "reports/progress_pdf.html", report)
         organisation = report.organisation
     filename = f"voortgangsrapportage-{year}-q{quarter}-{slugify(organisation)}.pdf"
+    audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -36,7 +36,8 @@ UNAVAILABLE_PAGE = f"""<!DOCTYPE html>
 
 
 class JsonFormatter(logging.Formatter):
-    """time, level, logger, message; the request's method, path and status when the record has them."""
+    """time, level, logger, message; the request's method, path and status when the record has them;
+    the fields of an audit record (who, what, which object, result, from where, when) under "audit"."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -57,6 +58,10 @@ class JsonFormatter(logging.Formatter):
             atoms = record.args
             entry.update(method=atoms.get("m"), path=atoms.get("U"), status=_int(atoms.get("s")))
             entry["duration_ms"] = _int(atoms.get("M"))
+        audit = getattr(record, "audit", None)
+        if isinstance(audit, dict):
+            # An audit record (audit.log): the same fields as in the database.
+            entry["audit"] = audit
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)

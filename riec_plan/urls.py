@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import accounts, rights, views
 
 admin.site.site_header = "RIEC Oost-Nederland – jaarplan"
 admin.site.site_title = "RIEC-plan"
@@ -14,10 +15,34 @@ admin.site.index_title = "Beheer van strategie, jaarplannen, districten en begro
 # At 1366 px the lists need the width; the start page and the breadcrumbs lead everywhere.
 admin.site.enable_nav_sidebar = False
 
+# The admin has no login form of its own: it sends to /inloggen/, with its second factor.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+# django-allauth's pages that riec-plan uses, under Dutch addresses: no sign-up, no password reset by
+# mail (the bureau resets passwords), no e-mail management.
+account_patterns = [
+    path("inactief/", account_views.account_inactive, name="account_inactive"),
+    path("bevestigen/", account_views.reauthenticate, name="account_reauthenticate"),
+    path("wachtwoord/", account_views.password_change, name="account_change_password"),
+    path("wachtwoord/instellen/", account_views.password_set, name="account_set_password"),
+    # The second factor: overview, authenticator app (TOTP), recovery codes, security keys (WebAuthn).
+    path("tweede-factor/", include("allauth.mfa.urls")),
+    # Single sign-on (OpenID Connect): errors, cancellation, and the provider's login and callback.
+    path("sso/", include("allauth.socialaccount.urls")),
+    path("", include("allauth.socialaccount.providers.openid_connect.urls")),
+]
+
 urlpatterns = [
     path("health/", views.health, name="health"),
-    path("inloggen/", auth_views.LoginView.as_view(), name="login"),
-    path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    path(".well-known/security.txt", views.security_txt, name="security_txt"),
+    path("inloggen/", accounts.login, name="account_login"),
+    path("uitloggen/", account_views.logout, name="account_logout"),
+    # The names of Django's own login views, which these addresses had before.
+    path("inloggen/", accounts.login, name="login"),
+    path("uitloggen/", account_views.logout, name="logout"),
+    path("account/", include(account_patterns)),
+    path("rechtenoverzicht/", rights.review, name="rights_review"),
+    path("rechtenoverzicht.csv", rights.review_csv, name="rights_review_csv"),
     path("admin/", admin.site.urls),
     path("", include("strategy.urls")),
     path("", include("budget.urls")),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import sys
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.utils import timezone
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.defaults import server_error as default_server_error
 
@@ -33,6 +36,28 @@ def health(request: HttpRequest) -> JsonResponse:
         logger.warning("Health check: database niet bereikbaar: %s", str(exc).strip()[:300])
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+# How far ahead security.txt says it stays valid: RFC 9116 asks for less than a year.
+SECURITY_TXT_VALID_FOR = datetime.timedelta(days=180)
+
+
+@login_not_required
+@cache_control(max_age=24 * 60 * 60, public=True)
+@require_GET
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """/.well-known/security.txt (RFC 9116): whom to tell about a vulnerability (SECURITY_TXT_CONTACT)."""
+    contacts = settings.SECURITY_TXT_CONTACT
+    if not contacts:
+        raise Http404("Geen contact voor beveiligingsmeldingen ingesteld.")
+    expires = (timezone.now() + SECURITY_TXT_VALID_FOR).replace(hour=0, minute=0, second=0, microsecond=0)
+    lines = [f"Contact: {contact}" for contact in contacts]
+    lines.append(f"Expires: {expires.astimezone(datetime.UTC):%Y-%m-%dT%H:%M:%SZ}")
+    if settings.SECURITY_TXT_POLICY:
+        lines.append(f"Policy: {settings.SECURITY_TXT_POLICY}")
+    lines.append("Preferred-Languages: nl, en")
+    lines.append(f"Canonical: {request.build_absolute_uri()}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

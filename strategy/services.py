@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+import audit
 from core import clock, permissions
 
 from .adoption_checks import failing_checks
@@ -59,6 +60,9 @@ def adopt_plan(
     plan.full_clean()
     plan._change_reason = change_reason  # type: ignore[attr-defined]
     plan.save()
+    audit.record(
+        None, action=audit.Action.PLAN_ADOPTED, obj=plan, result=audit.Result.SUCCESS, actor=user, detail=change_reason
+    )
     return plan
 
 
@@ -76,6 +80,9 @@ def reopen_plan(*, plan: AnnualPlan, user: Any, reason: str) -> AnnualPlan:
     plan.full_clean()
     plan._change_reason = f"Heropend (was vastgesteld op {adopted_on:%d-%m-%Y}): {reason.strip()}"  # type: ignore[attr-defined]
     plan.save()
+    audit.record(
+        None, action=audit.Action.PLAN_REOPENED, obj=plan, result=audit.Result.SUCCESS, actor=user, detail=reason
+    )
     return plan
 
 
@@ -257,6 +264,7 @@ def close_quarter(*, plan: AnnualPlan, quarter: int, user: Any) -> QuarterClose:
     close.save()
     count = _snapshot(close)
     close._snapshot_count = count  # type: ignore[attr-defined]
+    audit.record(None, action=audit.Action.QUARTER_CLOSED, obj=close, result=audit.Result.SUCCESS, actor=user)
     close_id = close.pk
     transaction.on_commit(lambda: _run_close_hooks(close_id))
     return close
@@ -278,4 +286,5 @@ def reopen_quarter(*, close: QuarterClose, user: Any, reason: str) -> QuarterClo
     close._change_reason = f"Heropend: {reason.strip()}"  # type: ignore[attr-defined]
     close._history_user = user  # type: ignore[attr-defined]
     close.save()
+    audit.record(None, action=audit.Action.QUARTER_REOPENED, obj=close, result=audit.Result.SUCCESS, actor=user)
     return close

@@ -124,6 +124,46 @@ def _no_plan_without_asking(request: pytest.FixtureRequest) -> None:
 
 
 # Users -------------------------------------------------------------------------------------------
+#
+# Every account that logs in with a password needs a second factor (riec_plan.accounts), so every
+# account a test makes gets one: an authenticator app (TOTP) with TEST_TOTP_SECRET, as if the user
+# had set it up. A test about an account without one removes it with `without_second_factor`.
+
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
+    """The code an authenticator app shows now for `secret`."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+
+
+def _give_second_factor(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if created and not raw:
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        TOTP.activate(instance, TEST_TOTP_SECRET)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_accounts_have_a_second_factor() -> Iterator[None]:
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_save
+
+    user_model = get_user_model()
+    post_save.connect(_give_second_factor, sender=user_model, dispatch_uid="tests.second_factor")
+    yield
+    post_save.disconnect(sender=user_model, dispatch_uid="tests.second_factor")
+
+
+def without_second_factor(user: Any) -> Any:
+    """The account as it is before its user set up a second factor."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.filter(user=user).delete()
+    return user
 
 
 def role_user(username: str, role: str | None = None, *, districts: Iterable[Any] = (), **fields: Any) -> Any:

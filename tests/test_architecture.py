@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("riec_plan", "reports", "districts", "budget", "strategy", "core")
+PACKAGES = ("riec_plan", "reports", "districts", "budget", "strategy", "audit", "core")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -49,6 +49,8 @@ def test_the_code_keeps_its_layers(project_copy: Path) -> None:
     ("module", "wrong_import", "arrow"),
     [
         ("core/wrong.py", "from strategy import models\n", "core.wrong -> strategy.models"),
+        ("core/wrong.py", "import audit\n", "core.wrong -> audit"),
+        ("audit/wrong.py", "from strategy import models\n", "audit.wrong -> strategy.models"),
         ("strategy/wrong.py", "import districts.models\n", "strategy.wrong -> districts.models"),
         ("budget/wrong.py", "from districts import models\n", "budget.wrong -> districts.models"),
         ("districts/wrong.py", "from reports import builders\n", "districts.wrong -> reports.builders"),

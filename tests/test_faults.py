@@ -169,8 +169,11 @@ from django.test import Client
 from strategy.models import AnnualPlan, Strategy
 strategy = Strategy.objects.create(name="Fouttest", start_year=2030, end_year=2033)
 AnnualPlan.objects.create(strategy=strategy, year=2031, title="Jaarplan 2031 (voor de storing)")
+from allauth.mfa.totp.internal.auth import TOTP
 client = Client()
-client.force_login(get_user_model().objects.create_user(username="fouttest", is_staff=True))
+user = get_user_model().objects.create_user(username="fouttest", is_staff=True)
+TOTP.activate(user, "JBSWY3DPEHPK3PXP")  # a second factor, as every account that logs in has
+client.force_login(user)
 print(client.cookies["sessionid"].value)
 """
 

@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.conftest import totp_code
+
 pytestmark = pytest.mark.django_db
 
 
@@ -17,7 +19,7 @@ def user(django_user_model: Any) -> Any:
 
 
 def login(client: Client, password: str) -> Any:
-    return client.post("/inloggen/", {"username": "coordinator", "password": password}, REMOTE_ADDR="10.0.0.7")
+    return client.post("/inloggen/", {"login": "coordinator", "password": password}, REMOTE_ADDR="10.0.0.7")
 
 
 def test_wrong_password_shows_a_clear_message(client: Client, user: Any) -> None:
@@ -43,6 +45,11 @@ def test_lockout_ends_after_the_cool_off_time(client: Client, user: Any) -> None
         login(client, "fout")
     AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME * 2)
     response = login(client, "Juist-wachtwoord-1")
+    # The password is right again; the second factor comes next.
+    assert response.status_code == 302
+    assert response["Location"] == "/account/tweede-factor/authenticate/"
+    assert "_auth_user_id" not in client.session
+    response = client.post(response["Location"], {"code": totp_code()}, REMOTE_ADDR="10.0.0.7")
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
 

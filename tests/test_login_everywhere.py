@@ -16,8 +16,23 @@ from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePatter
 pytestmark = pytest.mark.django_db
 
 # The only views that answer without a login (marked login_not_required): the load balancer's health
-# check and the two login pages.
-PUBLIC = {"/health/", "/inloggen/", "/admin/login/"}
+# check, security.txt (RFC 9116), and logging in: the login page (the admin's sends there), its
+# second-factor step, logging out, the page for an inactive account, and single sign-on (the
+# provider's login and callback, a cancelled login, and the sign-up step, which stays closed unless
+# OIDC_CREATE_ACCOUNTS is on).
+PUBLIC = {
+    "/health/",
+    "/.well-known/security.txt",
+    "/inloggen/",
+    "/uitloggen/",
+    "/admin/login/",
+    "/account/tweede-factor/authenticate/",
+    "/account/inactief/",
+    "/account/oidc/1/login/",
+    "/account/oidc/1/login/callback/",
+    "/account/sso/login/cancelled/",
+    "/account/sso/signup/",
+}
 
 # Sample values by converter (routes) or group name (regexes); anything else becomes "1".
 SAMPLES = {"slug": "twente", "year": "2024", "quarter": "1"}

@@ -13,9 +13,10 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP, create_role_groups
-from tests.conftest import load_plan_2024, role_user
+from tests.conftest import load_plan_2024, role_user, totp_code
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -82,6 +83,12 @@ def log_in(live_server: Any, page: Any) -> Any:
         page.get_by_label("Gebruikersnaam").fill(username)
         page.get_by_label("Wachtwoord").fill(PASSWORD)
         page.get_by_role("button", name="Inloggen").click()
+        # The second factor: the code of the authenticator app every test account has (tests/conftest.py).
+        page.wait_for_url(f"{live_server.url}/account/tweede-factor/authenticate/")
+        cache.clear()  # a code counts once per account; a test may log the same account in twice
+        code = page.locator("input[name=code]")
+        code.fill(totp_code())
+        code.press("Enter")
         page.wait_for_url(f"{live_server.url}/")
         return page
 

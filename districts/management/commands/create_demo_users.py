@@ -1,4 +1,8 @@
-"""Create one demo account per role, with fresh random passwords printed once."""
+"""Create one demo account per role, with fresh random passwords printed once.
+
+The demo accounts log in without a second factor, and only while DJANGO_DEBUG is on (the permission
+audit.demo_without_second_factor, read by riec_plan.accounts); every page then says so.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -35,6 +39,9 @@ class Command(BaseCommand):
         accounts += [(f"coordinator-{d.slug}", f"Coördinator {d.name}", COORDINATOR, [d]) for d in districts]
 
         user_model = get_user_model()
+        without_second_factor = Permission.objects.get(
+            content_type__app_label="audit", codename="demo_without_second_factor"
+        )
         rows = []
         for username, name, role, own_districts in accounts:
             password = secrets.token_urlsafe(9)
@@ -46,10 +53,16 @@ class Command(BaseCommand):
             user.save()
             user.groups.set([Group.objects.get(name=role)])
             user.coordinated_districts.set(own_districts)
+            user.user_permissions.add(without_second_factor)
             rows.append((username, password, role + (f" ({own_districts[0]})" if own_districts else "")))
 
         width = max(len(r[0]) for r in rows)
         self.stdout.write(self.style.SUCCESS("Demo-accounts (wachtwoorden zijn bij elke start nieuw):"))
         for username, password, role in rows:
             self.stdout.write(f"  {username.ljust(width)}  {password}  {role}")
+        self.stdout.write(
+            self.style.WARNING(
+                "Deze demo-accounts loggen in zonder tweede factor, en alleen zolang DJANGO_DEBUG aan staat."
+            )
+        )
         self.stdout.write("Open http://127.0.0.1:8000/ en log in; beheer staat op /admin/.")

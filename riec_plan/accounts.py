@@ -1,0 +1,291 @@
+"""Logging in: a password with a required second factor, or single sign-on (django-allauth).
+
+- Every account that logs in with a local password needs a second factor (TOTP with recovery codes,
+  or a WebAuthn security key or passkey). Until it has one, `SecondFactorRequiredMiddleware` lets it
+  reach nothing but the pages that set one up.
+- How a session proved itself is decided once, when it logs in (`remember_second_factor`), and kept
+  in the session, so pages ask the database nothing for it.
+- Single sign-on (OpenID Connect, settings.SOCIALACCOUNT_PROVIDERS) matches accounts on a verified
+  e-mail address; the identity provider's login is then the second factor. A new account is made only
+  when OIDC_CREATE_ACCOUNTS is on, and gets no role unless OIDC_ROLE_CLAIM maps to one.
+- Demo accounts of `make run` (create_demo_users) may log in without a second factor while
+  DJANGO_DEBUG is on; every page then says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from allauth.account import views as account_views
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.stages import AuthenticateStage
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialLogin
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+import audit
+from core.roles import ROLES
+
+# The session key that says how this session proved its second factor: "mfa" (TOTP or WebAuthn),
+# "sso" (the identity provider's login) or "demo" (a demo account under DJANGO_DEBUG).
+SECOND_FACTOR = "riec_second_factor"
+# The factors that count as a second factor at login (recovery codes only stand in for them).
+SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+DEMO_PERMISSION = "demo_without_second_factor"
+
+# What an account without a second factor may still open: setting one up, confirming its password
+# for that, and logging out.
+SETUP_VIEWS = {
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_reauthenticate",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "mfa_list_webauthn",
+    "mfa_add_webauthn",
+    "mfa_reauthenticate_webauthn",
+    "account_reauthenticate",
+    "account_logout",
+    "logout",
+}
+SETUP_MESSAGE = (
+    "Stel eerst een tweede factor in: een code uit een authenticator-app of een beveiligingssleutel. "
+    "Zonder tweede factor kunt u RIEC-plan niet gebruiken."
+)
+
+
+def has_second_factor(user: Any) -> bool:
+    return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exists()
+
+
+def is_demo_account(user: Any) -> bool:
+    """Only while DJANGO_DEBUG is on; the permission itself is given by create_demo_users."""
+    if not settings.DEBUG:
+        return False
+    return user.user_permissions.filter(content_type__app_label="audit", codename=DEMO_PERMISSION).exists()
+
+
+def logged_in_through_sso(request: HttpRequest, user: Any) -> bool:
+    records = get_authentication_records(request, user)
+    return bool(records) and records[-1].get("method") == "socialaccount"
+
+
+def proof_of_login(request: HttpRequest, user: Any) -> str | None:
+    """How this login proved a second factor, or None when it did not."""
+    if logged_in_through_sso(request, user):
+        return "sso"
+    # The login flow asks for the second factor of every account that has one (allauth's
+    # AuthenticateStage), and the admin's login page sends to that flow too.
+    if has_second_factor(user):
+        return "mfa"
+    if is_demo_account(user):
+        return "demo"
+    return None
+
+
+# Signal receivers (connected in riec_plan.apps) ---------------------------------------------------
+
+
+def remember_second_factor(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """user_logged_in: decide once per login how the session proved itself."""
+    session = getattr(request, "session", None)
+    if request is None or session is None:
+        return
+    proof = proof_of_login(request, user)
+    if proof:
+        session[SECOND_FACTOR] = proof
+    else:
+        session.pop(SECOND_FACTOR, None)
+
+
+def second_factor_removed(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    """Without a second factor left, a password session is sent back to the setup."""
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SECOND_FACTOR) == "mfa" and not has_second_factor(user):
+        session.pop(SECOND_FACTOR, None)
+
+
+# Middleware ---------------------------------------------------------------------------------------
+
+
+class SecondFactorRequiredMiddleware:
+    """A logged-in session without a proven second factor reaches only the pages that set one up.
+
+    Runs after LoginRequiredMiddleware (which sends anonymous visitors to the login). A session that
+    proved its second factor at login asks the database nothing; one that did not looks again on
+    each request, so the second factor set up on the setup pages counts at once.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        if not request.user.is_authenticated or request.session.get(SECOND_FACTOR):
+            return None
+        if has_second_factor(request.user):
+            # Set up in this session since it logged in (with a valid code or key): proven from now on.
+            request.session[SECOND_FACTOR] = "mfa"
+            return None
+        if getattr(view_func, "login_required", True) is False:
+            return None  # public pages: the login, the health check, security.txt
+        match = request.resolver_match
+        if match is not None and match.view_name in SETUP_VIEWS:
+            return None
+        if request.method == "GET":
+            messages.warning(request, SETUP_MESSAGE)
+        return redirect("mfa_index")
+
+
+# django-allauth adapters ----------------------------------------------------------------------------
+
+
+class SecondFactorStage(AuthenticateStage):
+    """allauth's second-factor step of the login, skipped after single sign-on (the provider's is the second)."""
+
+    def handle(self) -> tuple[Any, bool]:
+        if self.login.user is not None and logged_in_through_sso(self.request, self.login.user):
+            return None, True
+        return super().handle()
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "username_password_mismatch": (
+            "Voer een juiste gebruikersnaam en wachtwoord in. Let op: beide velden zijn hoofdlettergevoelig."
+        ),
+        "account_inactive": "Dit account is niet actief. Neem contact op met het RIEC-bureau.",
+    }
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False  # the bureau makes accounts
+
+    def get_login_stages(self) -> list[str]:
+        stages = super().get_login_stages()
+        return [
+            "riec_plan.accounts.SecondFactorStage" if stage == "allauth.mfa.stages.AuthenticateStage" else stage
+            for stage in stages
+        ]
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def get_totp_label(self, user: Any) -> str:
+        return user.get_username()
+
+
+def claim_values(sociallogin: SocialLogin, claim: str) -> list[str]:
+    """The values of a claim in the provider's answer (userinfo or ID token), as a list."""
+    data = sociallogin.account.extra_data or {}
+    found: Any = None
+    for part in (data.get("userinfo"), data.get("id_token"), data):
+        if isinstance(part, dict) and claim in part:
+            found = part[claim]
+            break
+    if found is None:
+        return []
+    return [str(value) for value in (found if isinstance(found, list | tuple) else [found])]
+
+
+def mapped_roles(sociallogin: SocialLogin) -> list[str]:
+    claim, mapping = settings.OIDC_ROLE_CLAIM, settings.OIDC_ROLE_MAPPING
+    if not claim or not mapping:
+        return []
+    roles = {mapping[value] for value in claim_values(sociallogin, claim) if value in mapping}
+    return sorted(role for role in roles if role in ROLES)
+
+
+def grant_roles(user: Any, roles: Iterable[str]) -> None:
+    """Add the roles a claim maps to (a role the bureau granted is never taken away here)."""
+    roles = list(roles)
+    if not roles:
+        return
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.groups.add(*Group.objects.filter(name__in=roles))
+
+
+def refusal(request: HttpRequest, message: str, who: str = "") -> ImmediateHttpResponse:
+    """A single sign-on that does not lead to an account: a failed login, in the audit log too."""
+    audit.record(request, action=audit.Action.LOGIN_FAILED, result=audit.Result.REFUSED, actor=who, detail=message)
+    return ImmediateHttpResponse(render(request, "account/sso_refused.html", {"message": message}, status=403))
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        if sociallogin.is_existing:
+            grant_roles(sociallogin.user, mapped_roles(sociallogin))
+            return
+        emails = [address.email for address in sociallogin.email_addresses if address.verified]
+        if not emails:
+            raise refusal(request, "De identiteitsprovider gaf geen bevestigd e-mailadres door.")
+        email = emails[0]
+        accounts = list(get_user_model()._default_manager.filter(email__iexact=email))
+        if len(accounts) > 1:
+            raise refusal(request, f"Meer dan één account heeft het e-mailadres {email}; vraag het RIEC-bureau.", email)
+        if accounts:
+            # The e-mail address the bureau gave the account is the match; its password stays as it is.
+            sociallogin.connect(request, accounts[0])
+            grant_roles(accounts[0], mapped_roles(sociallogin))
+        elif not settings.OIDC_CREATE_ACCOUNTS:
+            raise refusal(request, f"Er is geen account met het e-mailadres {email}; vraag het RIEC-bureau.", email)
+
+    def on_authentication_error(
+        self, request: HttpRequest, provider: Any, error: Any = None, exception: Any = None, extra_context: Any = None
+    ) -> None:
+        audit.record(
+            request,
+            action=audit.Action.LOGIN_FAILED,
+            result=audit.Result.FAILURE,
+            detail=f"Single sign-on mislukt ({error or 'onbekende fout'})",
+        )
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        return bool(settings.OIDC_CREATE_ACCOUNTS)
+
+    def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> Any:
+        user = super().save_user(request, sociallogin, form)
+        grant_roles(user, mapped_roles(sociallogin))
+        return user
+
+
+# The login page ----------------------------------------------------------------------------------
+
+
+def sso_origins() -> list[str]:
+    """The origins of the configured identity providers (from OIDC_SERVER_URL)."""
+    origins = []
+    for app in settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", []):
+        url = urlsplit(app.get("settings", {}).get("server_url", ""))
+        if url.scheme and url.netloc:
+            origins.append(f"{url.scheme}://{url.netloc}")
+    return origins
+
+
+@wraps(account_views.login)
+def login(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    """allauth's login page; its single sign-on button posts to us and is sent on to the provider,
+    which the Content-Security-Policy's form-action must allow for that page."""
+    response = account_views.login(request, *args, **kwargs)
+    origins = sso_origins()
+    if origins:
+        response._csp_update = {"form-action": origins}
+    return response

@@ -1,0 +1,16 @@
+"""What the menu needs to know about the rights review, asked of the permission policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from core import permissions
+
+
+def security(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    # Lazy: pages without the menu ask nothing.
+    return {"may_review_rights": SimpleLazyObject(lambda: permissions.is_bureau(user))}
