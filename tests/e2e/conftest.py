@@ -79,6 +79,7 @@ def accounts(live_plan_2024: None) -> dict[str, Any]:
 @pytest.fixture
 def log_in(live_server: Any, page: Any) -> Any:
     def log_in_as(username: str) -> Any:
+        page.context.clear_cookies()  # a test may log in as several users in turn
         page.goto(f"{live_server.url}/inloggen/")
         page.get_by_label("Gebruikersnaam").fill(username)
         page.get_by_label("Wachtwoord").fill(PASSWORD)

@@ -94,7 +94,7 @@ def test_single_sign_on_through_the_organisations_provider(
     # Back, logged in, without our second factor: the provider's login was the second.
     page.wait_for_url(f"{live_server.url}/jaarplan/2024/")
     expect(page.get_by_role("heading", name="4.1 Wat kost het?")).to_be_visible()
-    expect(page.get_by_role("link", name="Beheer")).to_be_visible()
+    expect(page.get_by_role("link", name="Beheer", exact=True)).to_be_visible()
     login = AuditEvent.objects.get(action="login")
     assert (login.actor, login.detail) == (user, "Met single sign-on (sso)")
 

@@ -37,8 +37,11 @@ from django.test import Client
 from strategy.models import AnnualPlan, Strategy
 strategy = Strategy.objects.create(name="Twee servers", start_year=2030, end_year=2033)
 AnnualPlan.objects.create(strategy=strategy, year=2031, title="Jaarplan 2031")
+from allauth.mfa.totp.internal.auth import TOTP
+user = get_user_model().objects.create_superuser(username="bureau-twee", password="x-" + "y" * 20)
+TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")  # a second factor, as every account needs
 client = Client()
-client.force_login(get_user_model().objects.create_superuser(username="bureau-twee", password="x-" + "y" * 20))
+client.force_login(user)
 print(client.cookies["sessionid"].value)
 """
 HEADER = "Jaar;Onderdeel;Omschrijving;Volgorde;Bedrag (€);Geldstroom;Groep;Ten laste van lijn\r\n"
