@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -139,8 +140,10 @@ def test_pdf_download(reader: Client, fresh_plan_2024: AnnualPlan) -> None:
     assert pages[0].startswith("RIEC Oost-Nederland Jaarplan 2024")
     assert f"pagina 2 van {len(pages)}" in pages[1]
 
-    # The table of contents page lists every entry with the page its heading is printed on.
-    toc_index = next(i for i, text in enumerate(pages) if text.startswith("Inhoud 1 Voortgang"))
+    # The short Leeswijzer shares its page with the table of contents, which lists every entry with
+    # the page its heading is printed on.
+    toc_index = next(i for i, text in enumerate(pages) if "Inhoud 1 Voortgang" in text)
+    assert pages[toc_index].startswith("Leeswijzer ")
     toc = pages[toc_index]
     for number, title in TABLE_OF_CONTENTS:
         match = re.search(rf"(?<![\d.]){re.escape(number)} {re.escape(title)} [. ]*(\d+)", toc)
@@ -155,6 +158,35 @@ def test_pdf_download(reader: Client, fresh_plan_2024: AnnualPlan) -> None:
     assert "4 Begroting 2024" in [normalise(t) for t in outline]
     text = " ".join(pages)
     assert "7.843.124" in text and "1.378.037" in text and "3.813" in text
+
+    # A chapter's opening page has no running header above its title; the pages after it have one.
+    for number, title in TABLE_OF_CONTENTS:
+        if "." in number:
+            continue
+        opening = next(i for i, text in enumerate(pages) if i > toc_index and f"{number} {title}" in text)
+        running_header = f"{number} {title} Jaarplan 2024"
+        assert running_header not in pages[opening] and running_header in pages[opening + 1]
+
+    # Negative amounts in print carry a real minus sign, never a hyphen.
+    assert "\u221212.500" in text and "-12.500" not in text
+
+    structure = pikepdf.open(io.BytesIO(response.content))
+    # One link per entry of the table of contents (each entry used to be five overlapping links).
+    links = [a for a in structure.pages[toc_index].get("/Annots", []) if a.Subtype == "/Link"]
+    assert len(links) == len(TABLE_OF_CONTENTS)
+    # Every letter comes from Open Sans, nested bullets included: no fallback font.
+    assert document_fonts(structure) == {"Open-Sans", "Open-Sans-Bold", "Open-Sans-Italic", "Open-Sans-Semi-Bold"}
+
+
+def document_fonts(pdf: pikepdf.Pdf) -> set[str]:
+    """The fonts of every page and every drawing (SVG) on it, without the subset prefix."""
+    found: set[str] = set()
+    todo = [page.Resources for page in pdf.pages]
+    while todo:
+        resources = todo.pop()
+        found.update(str(font.BaseFont).split("+")[-1] for font in resources.get("/Font", {}).values())
+        todo.extend(x.Resources for x in resources.get("/XObject", {}).values() if "/Resources" in x)
+    return found
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

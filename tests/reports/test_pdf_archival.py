@@ -14,8 +14,10 @@ import pikepdf
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
 from strategy.models import AnnualPlan
+from tests.reports.test_jaarplan_report import document_fonts
 
 pdf_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -90,3 +92,9 @@ def test_the_quarterly_pdf_is_pdf_a_3a_and_pdf_ua_1(reader: Client) -> None:
     assert response.status_code == 200
     types = assert_archival_and_tagged(response.content, "Voortgangsrapportage Q2 2024 RIEC Oost-Nederland", before)
     assert {"H1", "H2", "P", "Table", "TH", "TD"} <= types
+    pdf = pikepdf.open(io.BytesIO(response.content))
+    # The charts' text and the symbols of the basis-op-orde tables are Open Sans too.
+    assert document_fonts(pdf) == {"Open-Sans", "Open-Sans-Bold", "Open-Sans-Semi-Bold"}
+    # Table headers keep their words whole ("Voldoet", never "Vol-doet").
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Voldoet" in text and "Vol-" not in text
