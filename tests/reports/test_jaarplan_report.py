@@ -75,12 +75,16 @@ def test_html_report_has_the_structure_and_figures_of_the_source(reader: Client,
     # Budget figures, formatted the Dutch way; "Gebiedsgericht werken" is a dash, onderuitputting pm.
     assert html.count(">7.843.124<") == 2  # costs total and funding total
     assert ">1.378.037<" in html
-    assert ">-12.500<" in html
+    assert ">\u221212.500<" in html
     assert re.search(r"Gebiedsgericht werken</td><td class=\"amount\">-<", html)
     assert ">3.813<" in html and ">3.313<" in html
     assert ">pm<" in html
     # Markdown survives as HTML: bold leads and lists.
     assert "<strong>" in html and "<li>" in html
+    # The one bold cost line of the source is bold here too, and only that one.
+    assert re.findall(
+        r'<tr class="line[^"]*emphasised"><td><strong>([^<]+)</strong></td><td class="amount"><strong>([^<]+)<', html
+    ) == [("Programmacoördinatie en learning communities", "183.000")]
 
 
 def test_report_builder_query_count_does_not_grow_with_the_plan(
@@ -166,6 +170,18 @@ def test_pdf_download(reader: Client, fresh_plan_2024: AnnualPlan) -> None:
         opening = next(i for i, text in enumerate(pages) if i > toc_index and f"{number} {title}" in text)
         running_header = f"{number} {title} Jaarplan 2024"
         assert running_header not in pages[opening] and running_header in pages[opening + 1]
+
+    # No budget heading ends a page: each is kept with at least its first two lines.
+    headings = {
+        "Personele kosten",
+        "Bedrijfsvoeringskosten",
+        "Versterkingsprogramma",
+        "Lijn 1: Casuïstiek sneller en effectiever maken",
+    }
+    for page in PdfReader(io.BytesIO(response.content)).pages:
+        lines = [line.strip() for line in page.extract_text().split("\n") if line.strip()]
+        body = [line for line in lines if not line.startswith("pagina ") and not line.endswith("Jaarplan 2024")]
+        assert body and body[-1] not in headings, body[-3:]
 
     # Negative amounts in print carry a real minus sign, never a hyphen.
     assert "\u221212.500" in text and "-12.500" not in text
