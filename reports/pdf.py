@@ -7,6 +7,7 @@ import functools
 import hashlib
 import io
 import logging
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 # fetched, and only when they name a static file of the project; every other URL (file:,
 # http(s): elsewhere, data:, ...) is refused without any I/O.
 BASE_URL = "https://riec-plan.invalid/static/"
+# The plan's uploaded figures, as the web page addresses them (/figuren/<id>-<sha256 prefix>.png).
+FIGURE_URL = re.compile(r"^https://riec-plan\.invalid/figuren/(\d+)-([0-9a-f]{16})\.(?:png|jpg)$")
 MIME_TYPES = {".css": "text/css", ".woff2": "font/woff2", ".svg": "image/svg+xml", ".png": "image/png"}
 
 
@@ -48,6 +51,8 @@ class StaticOnlyFetcher(URLFetcher):
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if match := FIGURE_URL.match(url):
+            return self.fetch_figure(url, int(match[1]), match[2])
         relative = unquote(urlsplit(url).path).removeprefix("/static/")
         if not url.startswith(BASE_URL) or ".." in Path(relative).parts:
             self.refused.append(url)
@@ -64,6 +69,15 @@ class StaticOnlyFetcher(URLFetcher):
             )
         content_type = MIME_TYPES.get(path.suffix, "application/octet-stream")
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    def fetch_figure(self, url: str, pk: int, digest: str) -> URLFetcherResponse:
+        from strategy.models import SectionBlock
+
+        found = SectionBlock.stored_image(pk, digest)
+        if found is None:
+            self.refused.append(url)
+            raise ValueError(f"no such figure: {url[:80]}")
+        return URLFetcherResponse(url, found[0], {"Content-Type": found[1]})
 
 
 # PDF/A-3a is archival (ISO 19005-3: fonts embedded, sRGB output intent, XMP metadata) and tagged

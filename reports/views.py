@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from core import clock, permissions
 from districts.models import DistrictPlan
-from strategy.models import AnnualPlan
+from strategy.models import AnnualPlan, SectionBlock
 from strategy.navigation import year_links
 
 from .builders import PlanReport, build_plan_report, plan_years
@@ -268,3 +268,15 @@ def compare(request: HttpRequest, new: int, old: int) -> HttpResponse:
     from .comparison import build_comparison
 
     return render(request, "reports/comparison.html", {"comparison": build_comparison(new, old)})
+
+
+@require_GET
+def figure(request: HttpRequest, pk: int, digest: str, extension: str) -> HttpResponse:
+    """An uploaded figure of the plan; its address names its content, so it may be kept for good."""
+    found = SectionBlock.stored_image(pk, digest)
+    if found is None:
+        raise Http404
+    response = HttpResponse(found[0], content_type=found[1])
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -23,6 +23,7 @@ from core.admin_policy import (
     DistrictListFilter,
     LabelledChangeList,
     PolicyModelAdmin,
+    PolicyStackedInline,
     PolicyTabularInline,
     district_sort_key,
 )
@@ -33,6 +34,7 @@ from . import services
 from .adoption_checks import failing_checks
 from .forms import ProgressUpdateForm
 from .models import (
+    FIGURE_MAX_BYTES,
     Action,
     ActionSnapshot,
     AnnualPlan,
@@ -42,6 +44,7 @@ from .models import (
     ProgrammeLine,
     ProgressUpdate,
     QuarterClose,
+    SectionBlock,
     SentReminder,
     Status,
     Strategy,
@@ -509,6 +512,37 @@ class PreviewOnlyForm:
         return False
 
 
+class SectionBlockForm(forms.ModelForm):
+    """A block of text or a figure; an image is uploaded as a file, checked with Pillow and kept in the database."""
+
+    upload = forms.FileField(
+        label=_("afbeelding uploaden"),
+        required=False,
+        help_text=_("PNG of JPEG, hoogstens 2 MB en 4000 bij 4000 pixels."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+
+    class Meta:
+        model = SectionBlock
+        fields = ("after_items", "order", "text", "caption", "alt_text")
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_upload(self) -> Any:
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            if upload.size > FIGURE_MAX_BYTES:
+                raise forms.ValidationError(_("De afbeelding is groter dan 2 MB."))
+            self.instance.set_image(upload.read())
+        return upload
+
+
+class SectionBlockInline(PolicyStackedInline):
+    model = SectionBlock
+    form = SectionBlockForm
+    extra = 0
+    fields = ("after_items", "order", "text", "caption", "alt_text", "upload")
+
+
 class PlanSectionForm(forms.ModelForm):
     class Meta:
         model = PlanSection
@@ -526,7 +560,7 @@ class PlanSectionAdmin(PolicyModelAdmin):
     search_fields = ("title", "slug")
     autocomplete_fields = ("plan", "parent", "goal", "programme_line")
     prepopulated_fields = {"slug": ("title",)}
-    inlines = (ActionInline,)
+    inlines = (SectionBlockInline, ActionInline)
     # The text first and large: writing it is what this page is for.
     fieldsets = (
         (None, {"fields": ("title", "body")}),

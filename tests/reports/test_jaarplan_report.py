@@ -87,13 +87,53 @@ def test_html_report_has_the_structure_and_figures_of_the_source(reader: Client,
     ) == [("Programmacoördinatie en learning communities", "183.000")]
 
 
+def test_text_items_and_figures_stand_in_the_order_of_the_source(reader: Client, plan: AnnualPlan) -> None:
+    html = reader.get("/jaarplan/2024/").content.decode()
+
+    def in_order(*parts: str) -> None:
+        positions = [html.index(part) for part in parts]
+        assert positions == sorted(positions), parts
+
+    # 3.1.1 IJsselland: the agreements, four norms, the Bibob specialist, then the last norm.
+    in_order(
+        "De volgende concrete afspraken",
+        "een APV die ondermijningsproof is",
+        "uitvoeringsspecialist Bibob worden geworven",
+        "voldoende capaciteit en voldoende",
+    )
+    # 3.2.1 Twente: the five focus themes, then the closing paragraph, then 3.2.2.
+    in_order("Drugscriminaliteit", "Mensenhandel", "Omdat criminelen zich flexibel", "Specifieke ontwikkelingen")
+    # The two figures of the source, with their captions, where the text refers to them; no image
+    # is uploaded, so the caption stands in a framed box.
+    in_order(
+        "(voorbeeld zie afbeelding)",
+        '<figcaption class="placeholder">Een voorbeeld van de stand van zaken in een district</figcaption>',
+        "Investeren in kennis en kunde",
+    )
+    in_order(
+        "regiegroep fenomeengerichte aanpak (zie afbeelding)",
+        '<figcaption class="placeholder">Regiegroep fenomeengerichte aanpak</figcaption>',
+        "Illegale vuurwerkhandel",
+    )
+    # The IJsselland norms have no titles in the source: none are invented here.
+    for invented in (
+        "Plan van aanpak",
+        "Intern meldpunt",
+        "Aangesloten op Meld Misdaad Anoniem",
+        "Actueel Bibob- en Damoclesbeleid en ondermijningsproof APV",
+        "Capaciteit en middelen",
+    ):
+        assert f">{invented}<" not in html
+
+
 def test_report_builder_query_count_does_not_grow_with_the_plan(
     plan: AnnualPlan, django_assert_num_queries: Any
 ) -> None:
     # plan+strategy, sections+goal, district plans+district, phenomena, focus themes+theme,
-    # developments, norms, cost lines+group+line, their splits, funding sources, allocations+line
-    # (budget.checks.load_budget without spending, the loader the budget page uses too).
-    with django_assert_num_queries(11):
+    # developments, norms, blocks of text and figures between items, cost lines+group+line, their
+    # splits, funding sources, allocations+line (budget.checks.load_budget without spending, the
+    # loader the budget page uses too).
+    with django_assert_num_queries(12):
         build_plan_report(2024)
 
     chapter = PlanSection.objects.get(plan=plan, slug="voortgang-meerjarenstrategie")
@@ -107,7 +147,7 @@ def test_report_builder_query_count_does_not_grow_with_the_plan(
         CostLine(plan=plan, category="bedrijfsvoering", order=1000 + i, label=f"Regel {i}", amount=i)
         for i in range(9 * CostLine.objects.filter(plan=plan).count())
     )
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         report = build_plan_report(2024)
     assert len(report.all_sections()) == 10 * original
 
