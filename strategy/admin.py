@@ -23,7 +23,6 @@ from core.admin_policy import (
     DistrictListFilter,
     LabelledChangeList,
     PolicyModelAdmin,
-    PolicyStackedInline,
     PolicyTabularInline,
     district_sort_key,
 )
@@ -524,7 +523,7 @@ class SectionBlockForm(forms.ModelForm):
 
     class Meta:
         model = SectionBlock
-        fields = ("after_items", "order", "text", "caption", "alt_text")
+        fields = ("section", "after_items", "order", "text", "caption", "alt_text")
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
 
     def clean_upload(self) -> Any:
@@ -536,11 +535,21 @@ class SectionBlockForm(forms.ModelForm):
         return upload
 
 
-class SectionBlockInline(PolicyStackedInline):
-    model = SectionBlock
+@admin.register(SectionBlock)
+class SectionBlockAdmin(PolicyModelAdmin):
+    """Text or a figure between a section's items; its own page, so the section's form stays as it was."""
+
     form = SectionBlockForm
-    extra = 0
-    fields = ("after_items", "order", "text", "caption", "alt_text", "upload")
+    list_display = ("__str__", "section", "after_items", "order", "has_image")
+    list_select_related = ("section", "section__plan")
+    list_filter = ("section__plan",)
+    search_fields = ("text", "caption", "section__title")
+    autocomplete_fields = ("section",)
+    fields = ("section", "after_items", "order", "text", "caption", "alt_text", "upload")
+
+    @admin.display(description=_("afbeelding"), boolean=True)
+    def has_image(self, block: SectionBlock) -> bool:
+        return bool(block.image_sha256)
 
 
 class PlanSectionForm(forms.ModelForm):
@@ -560,7 +569,7 @@ class PlanSectionAdmin(PolicyModelAdmin):
     search_fields = ("title", "slug")
     autocomplete_fields = ("plan", "parent", "goal", "programme_line")
     prepopulated_fields = {"slug": ("title",)}
-    inlines = (SectionBlockInline, ActionInline)
+    inlines = (ActionInline,)
     # The text first and large: writing it is what this page is for.
     fieldsets = (
         (None, {"fields": ("title", "body")}),

@@ -584,6 +584,9 @@ class SectionBlock(models.Model):
 
     objects = SectionBlockManager()
 
+    # The image itself stays out of the history: its SHA-256 there says which upload it was.
+    history = HistoricalRecords(excluded_fields=["image"])
+
     class Meta:
         verbose_name = _("blok")
         verbose_name_plural = _("blokken tussen de onderdelen")

@@ -30,7 +30,8 @@ def image_file(kind: str = "PNG", size: tuple[int, int] = (40, 30), name: str = 
 
 
 def upload(figure: SectionBlock, file: Any, alt_text: str = "Staafdiagram: de stand per gemeente") -> SectionBlockForm:
-    data = {"after_items": 0, "order": 1, "text": "", "caption": figure.caption, "alt_text": alt_text}
+    data = {"section": figure.section_id, "after_items": 0, "order": 1, "text": "", "caption": figure.caption}
+    data["alt_text"] = alt_text
     return SectionBlockForm(data, {"upload": file}, instance=figure)
 
 
