@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "simple_history",
+    # PDFs are rendered in the background by `manage.py db_worker` (django-tasks, database backend).
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "strategy",
     "districts",
@@ -273,3 +276,7 @@ LOGGING: dict[str, Any] = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Background work (the PDFs): queued in the database, run by `manage.py db_worker` beside the web
+# server (`make run`; in production a systemd unit or Procfile line, see README).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

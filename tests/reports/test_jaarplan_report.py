@@ -253,7 +253,7 @@ def test_pdf_is_cached_until_the_plan_changes(reader: Client, fresh_plan_2024: A
         rendered.append(html)
         return b"%PDF-fake " + str(len(rendered)).encode()
 
-    monkeypatch.setattr(views, "render_pdf", fake_render)
+    monkeypatch.setattr("reports.rendering.render_pdf", fake_render)
     first = reader.get("/jaarplan/2024.pdf").content
     second = reader.get("/jaarplan/2024.pdf").content
     assert len(rendered) == 1
@@ -324,7 +324,7 @@ def test_a_deploy_with_other_python_renders_the_stored_pdf_afresh(
     reader: Client, fresh_plan_2024: AnnualPlan, monkeypatch: Any, fresh_render_version: Any
 ) -> None:
     rendered: list[str] = []
-    monkeypatch.setattr(views, "render_pdf", lambda html: rendered.append(html) or b"%PDF-fake")
+    monkeypatch.setattr("reports.rendering.render_pdf", lambda html: rendered.append(html) or b"%PDF-fake")
     reader.get("/jaarplan/2024.pdf")
     reader.get("/jaarplan/2024.pdf")
     assert len(rendered) == 1
