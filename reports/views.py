@@ -31,7 +31,7 @@ from .dashboards import (
     build_district_page,
     build_theme_overview,
 )
-from .quarterly import closed_quarter, frozen_pdf
+from .quarterly import closed_quarter, frozen_pdf, queue_freeze
 from .versions import content_version
 
 logger = logging.getLogger(__name__)
@@ -225,6 +225,15 @@ def themes(request: HttpRequest, year: int | None = None) -> HttpResponse:
 def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
     # Built first and rendered outside any transaction (render_pdf refuses to run inside one).
     close = closed_quarter(int(year), int(quarter))
+    if close is not None and close.document is None:
+        # Closed, its document not made yet: the worker makes it from the closing snapshot.
+        queue_freeze(close)
+        close.refresh_from_db()  # (made at once where tasks run at once: the tests)
+    if close is not None and close.document is None:
+        context = {"title": f"Voortgangsrapportage Q{quarter} {year} (PDF)", "refresh_seconds": PENDING_REFRESH_SECONDS}
+        response = render(request, "reports/pdf_pending.html", context, status=202)
+        response["Cache-Control"] = "no-store"
+        return response
     if close is not None:
         # A closed quarter: the document stored at closing, byte for byte.
         pdf, organisation = frozen_pdf(close), close.plan.organisation

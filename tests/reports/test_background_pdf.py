@@ -13,8 +13,8 @@ from django_tasks_db.models import DBTaskResult
 from core.roles import BUREAU
 from reports import rendering
 from reports.models import RenderedDocument
-from strategy.models import AnnualPlan, PlanSection
-from tests.conftest import logged_in, role_user
+from strategy.models import AnnualPlan, PlanSection, QuarterClose
+from tests.conftest import admin_url, logged_in, role_user
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -118,3 +118,22 @@ def test_without_a_worker_in_tests_the_pdf_is_made_at_once(rendered: list[str]) 
     response = logged_in(role_user("lezer")).get("/voortgang/2024/Q2.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert AnnualPlan.objects.filter(year=2024).exists()
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_closing_a_quarter_does_not_wait_for_its_document(monkeypatch: Any) -> None:
+    from reports import quarterly
+
+    calls: list[str] = []
+    monkeypatch.setattr(quarterly, "render_pdf", lambda html: calls.append(html) or b"%PDF-1.7 Q2")
+    plan = AnnualPlan.objects.get(year=2024)
+    bureau = logged_in(role_user("bureau", BUREAU))
+    assert bureau.post(admin_url(QuarterClose, "add"), {"plan": plan.pk, "quarter": "2"}).status_code == 302
+    assert calls == []  # closed at once; the document is the worker's job
+
+    waiting = bureau.get("/voortgang/2024/Q2.pdf")
+    assert waiting.status_code == 202 and "PDF wordt gemaakt…" in waiting.content.decode()
+    run_worker()
+    assert len(calls) == 1
+    frozen = bureau.get("/voortgang/2024/Q2.pdf")
+    assert frozen.status_code == 200 and frozen.content == b"%PDF-1.7 Q2"
