@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from . import views
 
@@ -19,6 +20,12 @@ urlpatterns = [
     path("inloggen/", auth_views.LoginView.as_view(), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # The accessibility statement, as Dutch public bodies publish one (Besluit digitale toegankelijkheid overheid).
+    path(
+        "toegankelijkheid/",
+        TemplateView.as_view(template_name="accessibility.html"),
+        name="accessibility",
+    ),
     path("", include("strategy.urls")),
     path("", include("budget.urls")),
     path("", include("reports.urls")),
