@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format bench setup debian migrate load demo-users check clean
+.PHONY: run test lint format bench setup debian axe migrate load demo-users check clean
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is nodig ($(PYTHON) niet gevonden)"; exit 1; }
@@ -19,6 +19,13 @@ setup: $(VENV)/.installed
 
 debian:
 	@bash scripts/debian-packages.sh
+
+# axe-core for the accessibility browser tests (tests/e2e/test_accessibility.py), from the npm registry
+# into .cache/axe (git-ignored); nothing of it is committed.
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4.14.1
+axe: $(AXE)
 
 migrate: setup
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
@@ -51,7 +58,7 @@ check: setup
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py check
 
-test: debian setup lint check
+test: debian axe setup lint check
 	$(BIN)/pytest
 
 bench: setup
