@@ -68,13 +68,40 @@ def violations(page: Any) -> list[str]:
     ]
 
 
+def object_pages(username: str) -> list[str]:
+    """Change forms and history of objects of the loaded plan, for the roles that work in the admin."""
+    from districts.models import District
+    from strategy.models import Action, AnnualPlan, PlanSection
+
+    if username == "stuurgroep":
+        return []
+    action = Action.objects.filter(section__plan__year=2024, section__parent__district_plan__district__slug="twente")
+    action_pk = action.order_by("pk").values_list("pk", flat=True).first()
+    twente = District.objects.get(slug="twente").pk
+    pages = [
+        f"/admin/strategy/action/{action_pk}/change/",
+        f"/admin/strategy/action/{action_pk}/history/",
+        f"/admin/districts/baselineassessment/ronde/{twente}/",
+    ]
+    if username == "bureau":
+        plan = AnnualPlan.objects.get(year=2024).pk
+        section = PlanSection.objects.get(plan_id=plan, slug="basis-op-orde").pk
+        pages += [
+            f"/admin/strategy/annualplan/{plan}/change/",
+            f"/admin/strategy/annualplan/{plan}/vaststellen/",
+            f"/admin/strategy/plansection/{section}/change/",
+            "/admin/strategy/sectionblock/",
+        ]
+    return pages
+
+
 @pytest.mark.parametrize("username", list(ROLE_PAGES))
 def test_no_axe_violations_on_the_pages_of_each_role(
     username: str, accounts: dict[str, Any], log_in: Any, live_server: Any
 ) -> None:
     page = log_in(username)
     found: dict[str, list[str]] = {}
-    for url in ROLE_PAGES[username]:
+    for url in ROLE_PAGES[username] + object_pages(username):
         response = page.goto(f"{live_server.url}{url}")
         assert response is not None and response.status == 200, url
         if problems := violations(page):
