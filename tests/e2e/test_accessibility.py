@@ -122,3 +122,19 @@ def test_no_page_scrolls_sideways_on_a_phone(
         if width > 390:
             wide[url] = width
     assert wide == {}
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_chart_text_is_at_least_12_px(width: int, accounts: dict[str, Any], log_in: Any, live_server: Any) -> None:
+    page = log_in("stuurgroep")
+    page.set_viewport_size({"width": width, "height": 900})
+    for url in ("/", "/districten/twente/"):
+        page.goto(f"{live_server.url}{url}")
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll('svg.status-chart text')].map(t => {
+                const svg = t.ownerSVGElement;
+                const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                return parseFloat(t.getAttribute('font-size')) * scale;
+            })"""
+        )
+        assert sizes and min(sizes) >= 12, (url, min(sizes))
