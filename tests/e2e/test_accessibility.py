@@ -138,3 +138,18 @@ def test_chart_text_is_at_least_12_px(width: int, accounts: dict[str, Any], log_
             })"""
         )
         assert sizes and min(sizes) >= 12, (url, min(sizes))
+
+
+def test_the_menu_fits_a_phone(accounts: dict[str, Any], log_in: Any, live_server: Any) -> None:
+    page = log_in("bureau")
+    menu_link = page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Jaarplannen")
+    assert menu_link.is_visible()  # a wide screen: the menu is simply there
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/jaarplannen/")
+    header = page.locator(".site-header").bounding_box()
+    assert header is not None and header["height"] < 70  # one line: brand and "Menu"
+    assert not menu_link.is_visible()
+    page.get_by_text("Menu", exact=True).click()
+    assert menu_link.is_visible()
+    menu_link.click()
+    page.wait_for_url(f"{live_server.url}/jaarplannen/")
