@@ -120,7 +120,7 @@ class CostLineAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     list_filter = ("plan", "category", "funding_stream", "programme_line")
     search_fields = ("label", "group__title")
     autocomplete_fields = ("plan", "group", "programme_line")
-    fields = ("plan", "category", "group", "order", "label", "amount", "funding_stream", "programme_line")
+    fields = ("plan", "category", "group", "order", "label", "amount", "emphasised", "funding_stream", "programme_line")
     inlines = (CostSplitInline,)
     ordering = ("-plan__year", "order")
 

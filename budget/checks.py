@@ -63,6 +63,7 @@ class CostRow:
     charges: dict[int, int]
     spent: int
     spent_by_line: dict[int, int]
+    emphasised: bool = False
 
     @property
     def remaining(self) -> int | None:
@@ -191,6 +192,7 @@ def load_budget(plan: AnnualPlan, *, with_spending: bool = True) -> BudgetData:
                 charges=line.charges(),
                 spent=spent[line.pk],
                 spent_by_line=spread(spent[line.pk], weights),
+                emphasised=line.emphasised,
             )
         )
 

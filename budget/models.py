@@ -110,6 +110,9 @@ class CostLine(models.Model):
     funding_stream = models.CharField(
         _("geldstroom"), max_length=20, choices=FundingStream.choices, default=FundingStream.REGULAR
     )
+    emphasised = models.BooleanField(
+        _("vet"), default=False, help_text=_("Vet gedrukt in de begroting, zoals in het vastgestelde plan.")
+    )
     programme_line = models.ForeignKey(
         ProgrammeLine,
         on_delete=models.PROTECT,

@@ -86,7 +86,16 @@ class CostLineResource(PolicyResource):
     class Meta:
         model = CostLine
         name = "Kostenregels"
-        fields = ("plan", "category", "label", "order", "amount", "funding_stream", "group", "programme_line")
+        fields = (
+            "plan",
+            "category",
+            "label",
+            "order",
+            "amount",
+            "funding_stream",
+            "group",
+            "programme_line",
+        )
         import_id_fields = ("plan", "category", "label")
 
 

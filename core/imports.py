@@ -46,7 +46,7 @@ from import_export.signals import post_import
 from simple_history.utils import bulk_create_with_history
 
 from . import clock, permissions
-from .formatting import format_amount, format_number
+from .formatting import MINUS, format_amount, format_number
 from .history import is_versioned, save_if_current
 from .import_files import (
     DatabaseStorage,
@@ -167,6 +167,7 @@ class AmountWidget(WholeNumberWidget):
         if not written:
             return None
         text = "".join(written.split()).replace("€", "")  # spaces of any kind and the euro sign
+        text = text.replace(MINUS, "-")  # an amount copied from one of our pages carries the real minus sign
         sign = 1
         if text.startswith("-"):
             sign, text = -1, text[1:]

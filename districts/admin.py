@@ -136,7 +136,7 @@ class BaselineNormInline(PolicyTabularInline):
     model = BaselineNorm
     form = BaselineNormInlineForm
     formset = BaselineNormInlineFormSet
-    fields = ("order", "title", "section", "description", "retired_on")
+    fields = ("order", "title", "title_in_plan", "section", "description", "retired_on")
     autocomplete_fields = ("section",)
     markdown_fields = ("description",)
     show_change_link = True
@@ -207,7 +207,7 @@ class BaselineNormAdmin(DistrictItemAdmin):
     list_filter = (*DistrictItemAdmin.list_filter, "retired_on")
     search_fields = ("title", "description", "district_plan__district__name")
     markdown_fields = ("description",)
-    fields = ("district_plan", "order", "title", "section", "description", "retired_on")
+    fields = ("district_plan", "order", "title", "title_in_plan", "section", "description", "retired_on")
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
         # Assessed norms are retired, so their assessments (and the matrices of earlier quarters) stay.

@@ -18,7 +18,7 @@ class DistrictsConfig(AppConfig):
     def ready(self) -> None:
         from audit import receivers as audit_receivers
         from core import permissions
-        from strategy.models import Action, PlanSection, ProgressUpdate
+        from strategy.models import Action, PlanSection, ProgressUpdate, SectionBlock
         from strategy.plan_copy import register_copy_hook
 
         from .models import (
@@ -44,6 +44,7 @@ class DistrictsConfig(AppConfig):
         register = permissions.register
         register(PlanSection, district_paths=SECTION_DISTRICT)
         register(Action, district_paths=_via("section__"))
+        register(SectionBlock, district_paths=_via("section__"))
         register(ProgressUpdate, district_paths=_via("action__section__"))
         # A coordinator keeps the own chapter up to date, but does not delete it.
         register(

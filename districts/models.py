@@ -345,6 +345,14 @@ class BaselineNorm(models.Model):
     )
     order = models.PositiveIntegerField(_("volgorde"), default=1)
     title = models.CharField(_("norm"), max_length=200)
+    title_in_plan = models.BooleanField(
+        _("titel in het jaarplan"),
+        default=True,
+        help_text=_(
+            "Uit als het vastgestelde plan de norm zonder titel noemt: de titel blijft dan alleen de kolomkop "
+            "op het dashboard."
+        ),
+    )
     description = models.TextField(_("omschrijving"), blank=True, help_text=_("Markdown."))
     # A norm that municipalities were assessed on is retired, not deleted: its assessments stay.
     retired_on = models.DateField(

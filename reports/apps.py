@@ -15,3 +15,10 @@ class ReportsConfig(AppConfig):
 
         # A closed quarter's report is made at once, from the snapshot just taken, and kept.
         register_close_hook("reports", store_on_close)
+
+        from simple_history.signals import post_create_historical_record
+
+        from .rendering import queue_after_change
+
+        # Every change through the app writes a history record: the PDFs it touches are queued then.
+        post_create_historical_record.connect(queue_after_change, dispatch_uid="reports-queue-pdfs")

@@ -16,7 +16,7 @@ from budget.checks import load_budget
 from budget.overview import BudgetTables, build_budget_tables
 from core.markup import Markdown
 from districts.models import BaselineNorm, Development, DistrictFocusTheme, DistrictPlan
-from strategy.models import AnnualPlan, Phenomenon, PlanSection
+from strategy.models import AnnualPlan, Phenomenon, PlanSection, SectionBlock
 
 
 @dataclass
@@ -25,6 +25,70 @@ class Item:
 
     title: str
     html: Markdown
+
+
+@dataclass
+class Figure:
+    """A figure of the source: its caption always; its image once one is uploaded."""
+
+    caption: str
+    alt_text: str
+    url: str = ""  # the same address on the web page and in the PDF (the PDF's fetcher serves it)
+
+
+@dataclass
+class Block:
+    """Text or a figure standing between a section's items."""
+
+    text: Markdown
+    figure: Figure | None = None
+    kind: str = "block"
+
+
+@dataclass
+class Run:
+    """Consecutive items of one kind, printed as one list."""
+
+    kind: str  # "phenomena", "focus_themes", "developments" or "norms"
+    items: list[Item]
+    columns: bool = False
+
+
+def figure_url(block_id: int, digest: str, image_type: str) -> str:
+    extension = "png" if image_type == "image/png" else "jpg"
+    return f"/figuren/{block_id}-{digest[:16]}.{extension}"
+
+
+def _flow(section: Section, blocks: list[Any]) -> list[Run | Block]:
+    """The section's items and blocks in the source's order: each block after its number of items."""
+    items = [
+        (kind, item)
+        for kind in ("phenomena", "focus_themes", "developments", "norms")
+        for item in getattr(section, kind)
+    ]
+    flow: list[Run | Block] = []
+    position = 0
+
+    def add_items(until: int) -> None:
+        nonlocal position
+        while position < min(until, len(items)):
+            kind, item = items[position]
+            last = flow[-1] if flow else None
+            if isinstance(last, Run) and last.kind == kind:
+                last.items.append(item)
+            else:
+                flow.append(Run(kind, [item], columns=kind == "phenomena" and section.phenomena_columns))
+            position += 1
+
+    for block in blocks:
+        add_items(block.after_items)
+        figure = None
+        if block.caption:
+            url = figure_url(block.pk, block.image_sha256, block.image_type) if block.image_sha256 else ""
+            figure = Figure(caption=block.caption, alt_text=block.alt_text, url=url)
+        flow.append(Block(text=Markdown(block.text), figure=figure))
+    add_items(len(items))
+    return flow
 
 
 @dataclass
@@ -43,6 +107,8 @@ class Section:
     focus_themes: list[Item] = field(default_factory=list)
     developments: list[Item] = field(default_factory=list)
     norms: list[Item] = field(default_factory=list)
+    # Items and blocks in the source's order: what the report prints after the section's text.
+    flow: list[Run | Block] = field(default_factory=list)
     children: list[Section] = field(default_factory=list)
 
 
@@ -92,6 +158,13 @@ def _items_by_section(rows: list[Any], title: Any, text: Any) -> dict[int, list[
     return grouped
 
 
+def _blocks_by_section(plan: AnnualPlan) -> dict[int, list[SectionBlock]]:
+    grouped: dict[int, list[SectionBlock]] = defaultdict(list)
+    for block in SectionBlock.objects.filter(section__plan=plan).defer("image").order_by("after_items", "order"):
+        grouped[block.section_id].append(block)
+    return grouped
+
+
 def build_plan_report(year: int) -> PlanReport:
     """Everything the jaarplan shows, loaded in a fixed number of queries (see the comments)."""
     # Query: the plan and its strategy (404 for a year without a plan).
@@ -121,9 +194,13 @@ def build_plan_report(year: int) -> PlanReport:
     )
     norms = _items_by_section(
         list(BaselineNorm.objects.filter(district_plan__plan=plan).order_by("order")),
-        title=lambda n: n.title,
+        # A norm the source names without a title prints without one (its title heads the dashboard's column).
+        title=lambda n: n.title if n.title_in_plan else "",
         text=lambda n: n.description,
     )
+
+    # Query: the blocks of text and figures between items (without the images themselves).
+    blocks = _blocks_by_section(plan)
 
     nodes: dict[int, Section] = {}
     chapters: list[Section] = []
@@ -144,6 +221,7 @@ def build_plan_report(year: int) -> PlanReport:
             developments=developments.get(s.pk, []),
             norms=norms.get(s.pk, []),
         )
+        node.flow = _flow(node, blocks.get(s.pk, []))
         nodes[s.pk] = node
         if s.parent_id is None:
             chapters.append(node)

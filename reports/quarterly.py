@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import logging
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_tasks import task
 
 from strategy.models import QuarterClose
 
@@ -48,6 +50,22 @@ def frozen_pdf(close: QuarterClose) -> bytes:
     return bytes(current[0])
 
 
+@task()
+def freeze_quarter(close_id: int) -> str:
+    """Render and keep the document of a closed quarter (in the background worker)."""
+    close = QuarterClose.objects.closed().select_related("plan").filter(pk=close_id).first()
+    if close is None:
+        return "heropend of verwijderd"
+    return close.document_sha256 if close.document is not None else hashlib.sha256(frozen_pdf(close)).hexdigest()
+
+
+def queue_freeze(close: QuarterClose) -> None:
+    """Queue the closed quarter's document, at most once a minute however often it is asked for."""
+    if cache.add(f"riec-freeze-queued-{close.pk}", True, timeout=60):
+        freeze_quarter.enqueue(close.pk)
+
+
 def store_on_close(close: QuarterClose) -> None:
-    """Hook run right after a quarter is closed (strategy.services.register_close_hook)."""
-    frozen_pdf(close)
+    """Hook run right after a quarter is closed (strategy.services.register_close_hook): the worker
+    renders the document from the snapshot just taken, so closing never waits for WeasyPrint."""
+    queue_freeze(close)

@@ -2,41 +2,37 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar, cast
 
 from django.core.cache import cache
-from django.db import connection
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 import audit
 from core import clock, permissions
 from districts.models import DistrictPlan
-from strategy.models import AnnualPlan
+from strategy.models import AnnualPlan, SectionBlock
 from strategy.navigation import year_links
 
-from .builders import PlanReport, build_plan_report, plan_years
+from . import rendering
+from .builders import build_plan_report, plan_years
 from .dashboards import (
-    ProgressReport,
     build_dashboard,
     build_district_index,
     build_district_page,
-    build_progress_report,
     build_theme_overview,
 )
-from .models import RenderedDocument
-from .pdf import fingerprint, render_pdf
-from .quarterly import closed_quarter, frozen_pdf
+from .quarterly import closed_quarter, frozen_pdf, queue_freeze
 from .versions import content_version
 
 logger = logging.getLogger(__name__)
@@ -127,70 +123,50 @@ def plan_report(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "reports/jaarplan.html", context)
 
 
-def _stored_pdf(key: str, current: str) -> bytes | None:
-    stored = RenderedDocument.objects.filter(key=key, fingerprint=current).values_list("content", flat=True).first()
-    return None if stored is None else bytes(stored)
+PENDING_REFRESH_SECONDS = 3
 
 
-_local_locks: dict[str, threading.Lock] = {}
-_local_locks_guard = threading.Lock()
-
-
-@contextmanager
-def rendering_lock(key: str) -> Iterator[None]:
-    """One rendering of `key` at a time, across every worker and app server sharing the database.
-
-    PostgreSQL: a session-level advisory lock, so no transaction stays open while WeasyPrint works
-    (a transaction-level lock would need one); it is released in `finally` or when the connection drops.
-    Other databases (SQLite: one machine) fall back to a lock per process.
-    """
-    if connection.vendor == "postgresql":
-        lock_id = int.from_bytes(
-            hashlib.blake2b(f"riec-pdf:{key}".encode(), digest_size=8).digest(), "big", signed=True
-        )
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [lock_id])
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
-        return
-    with _local_locks_guard:
-        lock = _local_locks.setdefault(key, threading.Lock())
-    with lock:
-        yield
-
-
-def cached_pdf(key: str, template: str, report: PlanReport | ProgressReport) -> bytes:
-    """The PDF of `report`, rendered only when no rendering of exactly this content is stored.
-
-    Concurrent requests for a PDF that is not stored yet render it once: the first takes the lock and
-    renders, the others wait for the lock and then find the stored rendering.
-    """
-    current = fingerprint(report)
-    stored = _stored_pdf(key, current)
-    if stored is not None:
-        return stored
-    with rendering_lock(key):
-        stored = _stored_pdf(key, current)
-        if stored is not None:
-            return stored
-        pdf = render_pdf(render_to_string(template, {"report": report}))
-        logger.info("PDF gemaakt: %s (%d bytes)", key, len(pdf))
-        RenderedDocument.objects.update_or_create(key=key, defaults={"fingerprint": current, "content": pdf})
-    return pdf
+def pdf_response(request: HttpRequest, document: rendering.Document, filename: str) -> HttpResponse:
+    """The PDF from storage if it is up to date; else a page that says it is being made, and asks again."""
+    outcome = rendering.requested(document)
+    if outcome.pdf is not None:
+        audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
+        response = HttpResponse(outcome.pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    context = {
+        "title": f"{document.report.title} (PDF)",
+        "key": document.key,
+        "failed": outcome.failed,
+        "error": outcome.error,
+        "attempts": rendering.MAX_RETRIES + 1,
+        "is_bureau": permissions.is_bureau(request.user),
+        "refresh_seconds": PENDING_REFRESH_SECONDS,
+    }
+    response = render(request, "reports/pdf_pending.html", context, status=500 if outcome.failed else 202)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
 def plan_pdf(request: HttpRequest, year: int) -> HttpResponse:
-    report = build_plan_report(year)
-    pdf = cached_pdf(f"jaarplan-{report.year}", "reports/jaarplan_pdf.html", report)
-    filename = f"jaarplan-{report.year}-{slugify(report.organisation)}.pdf"
-    audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    document = rendering.plan_document(year)
+    report = document.report
+    return pdf_response(request, document, f"jaarplan-{report.year}-{slugify(report.organisation)}.pdf")
+
+
+@require_POST
+def pdf_retry(request: HttpRequest, key: str) -> HttpResponse:
+    """The bureau asks for a failed render once more."""
+    if not permissions.is_bureau(request.user):
+        raise PermissionDenied
+    if not rendering.DOCUMENT_KEY.match(key):
+        raise Http404
+    rendering.retry(key)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)
 
 
 @require_GET
@@ -251,13 +227,22 @@ def themes(request: HttpRequest, year: int | None = None) -> HttpResponse:
 def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
     # Built first and rendered outside any transaction (render_pdf refuses to run inside one).
     close = closed_quarter(int(year), int(quarter))
+    if close is not None and close.document is None:
+        # Closed, its document not made yet: the worker makes it from the closing snapshot.
+        queue_freeze(close)
+        close.refresh_from_db()  # (made at once where tasks run at once: the tests)
+    if close is not None and close.document is None:
+        context = {"title": f"Voortgangsrapportage Q{quarter} {year} (PDF)", "refresh_seconds": PENDING_REFRESH_SECONDS}
+        response = render(request, "reports/pdf_pending.html", context, status=202)
+        response["Cache-Control"] = "no-store"
+        return response
     if close is not None:
         # A closed quarter: the document stored at closing, byte for byte.
         pdf, organisation = frozen_pdf(close), close.plan.organisation
     else:
-        report = build_progress_report(int(year), int(quarter))
-        pdf = cached_pdf(f"voortgang-{report.year}-Q{report.quarter}", "reports/progress_pdf.html", report)
-        organisation = report.organisation
+        document = rendering.progress_document(int(year), int(quarter))
+        filename = f"voortgangsrapportage-{year}-q{quarter}-{slugify(document.report.organisation)}.pdf"
+        return pdf_response(request, document, filename)
     filename = f"voortgangsrapportage-{year}-q{quarter}-{slugify(organisation)}.pdf"
     audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -271,3 +256,15 @@ def compare(request: HttpRequest, new: int, old: int) -> HttpResponse:
     from .comparison import build_comparison
 
     return render(request, "reports/comparison.html", {"comparison": build_comparison(new, old)})
+
+
+@require_GET
+def figure(request: HttpRequest, pk: int, digest: str, extension: str) -> HttpResponse:
+    """An uploaded figure of the plan; its address names its content, so it may be kept for good."""
+    found = SectionBlock.stored_image(pk, digest)
+    if found is None:
+        raise Http404
+    response = HttpResponse(found[0], content_type=found[1])
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -6,6 +6,7 @@ from allauth.account import views as account_views
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from . import accounts, rights, views
 
@@ -44,6 +45,12 @@ urlpatterns = [
     path("rechtenoverzicht/", rights.review, name="rights_review"),
     path("rechtenoverzicht.csv", rights.review_csv, name="rights_review_csv"),
     path("admin/", admin.site.urls),
+    # The accessibility statement, as Dutch public bodies publish one (Besluit digitale toegankelijkheid overheid).
+    path(
+        "toegankelijkheid/",
+        TemplateView.as_view(template_name="accessibility.html"),
+        name="accessibility",
+    ),
     path("", include("strategy.urls")),
     path("", include("budget.urls")),
     path("", include("reports.urls")),

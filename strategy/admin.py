@@ -33,6 +33,7 @@ from . import services
 from .adoption_checks import failing_checks
 from .forms import ProgressUpdateForm
 from .models import (
+    FIGURE_MAX_BYTES,
     Action,
     ActionSnapshot,
     AnnualPlan,
@@ -42,6 +43,7 @@ from .models import (
     ProgrammeLine,
     ProgressUpdate,
     QuarterClose,
+    SectionBlock,
     SentReminder,
     Status,
     Strategy,
@@ -507,6 +509,47 @@ class PreviewOnlyForm:
     def is_valid(self) -> bool:
         super().is_valid()  # type: ignore[misc]  # the errors, if any, are shown with the preview
         return False
+
+
+class SectionBlockForm(forms.ModelForm):
+    """A block of text or a figure; an image is uploaded as a file, checked with Pillow and kept in the database."""
+
+    upload = forms.FileField(
+        label=_("afbeelding uploaden"),
+        required=False,
+        help_text=_("PNG of JPEG, hoogstens 2 MB en 4000 bij 4000 pixels."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+
+    class Meta:
+        model = SectionBlock
+        fields = ("section", "after_items", "order", "text", "caption", "alt_text")
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_upload(self) -> Any:
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            if upload.size > FIGURE_MAX_BYTES:
+                raise forms.ValidationError(_("De afbeelding is groter dan 2 MB."))
+            self.instance.set_image(upload.read())
+        return upload
+
+
+@admin.register(SectionBlock)
+class SectionBlockAdmin(PolicyModelAdmin):
+    """Text or a figure between a section's items; its own page, so the section's form stays as it was."""
+
+    form = SectionBlockForm
+    list_display = ("__str__", "section", "after_items", "order", "has_image")
+    list_select_related = ("section", "section__plan")
+    list_filter = ("section__plan",)
+    search_fields = ("text", "caption", "section__title")
+    autocomplete_fields = ("section",)
+    fields = ("section", "after_items", "order", "text", "caption", "alt_text", "upload")
+
+    @admin.display(description=_("afbeelding"), boolean=True)
+    def has_image(self, block: SectionBlock) -> bool:
+        return bool(block.image_sha256)
 
 
 class PlanSectionForm(forms.ModelForm):

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from core import permissions
 
-from .models import Action, AnnualPlan, Phenomenon, PlanSection, Status
+from .models import Action, AnnualPlan, Phenomenon, PlanSection, SectionBlock, Status
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,26 @@ def _copy_phenomena(source: AnnualPlan, target: AnnualPlan, sections: dict[int, 
         )
 
 
+def _copy_blocks(sections: dict[int, PlanSection]) -> None:
+    """Text and figures between items carry over with their sections, uploaded images included."""
+    for old in SectionBlock.objects.filter(section_id__in=list(sections)).order_by(
+        "section_id", "after_items", "order"
+    ):
+        saved(
+            SectionBlock(
+                section=sections[old.section_id],
+                after_items=old.after_items,
+                order=old.order,
+                text=old.text,
+                caption=old.caption,
+                alt_text=old.alt_text,
+                image=old.image,
+                image_type=old.image_type,
+                image_sha256=old.image_sha256,
+            )
+        )
+
+
 def _copy_open_actions(source: AnnualPlan, sections: dict[int, PlanSection]) -> None:
     """Actions whose latest update is not "afgerond" carry over, each linked to the action it continues.
 
@@ -191,6 +211,7 @@ def create_next_year_plan(*, plan: AnnualPlan, user: Any, indexation: Decimal | 
 
     sections = _copy_sections(source, target)
     _copy_phenomena(source, target, sections)
+    _copy_blocks(sections)
     _copy_open_actions(source, sections)
 
     copy = PlanCopy(source=source, target=target, sections=sections, indexation=percentage)

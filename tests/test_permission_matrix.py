@@ -38,8 +38,7 @@ from django.test import Client
 
 from core import clock
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
-from reports import views as report_views
-from strategy.models import AnnualPlan, ProgressUpdate
+from strategy.models import AnnualPlan, ProgressUpdate, SectionBlock
 from tests.budget.factories import (
     CostGroupFactory,
     CostLineFactory,
@@ -114,6 +113,7 @@ ADMIN_CONCEPT: dict[str, tuple[tuple[int, int, int], ...]] = {
     "ProgressUpdate":                            (LOGIN,    READ,  EDIT, EDIT,   READ),
     "ProgressUpdate (regionaal)":                (LOGIN,    READ,  READ, EDIT,   READ),
     "Phenomenon":                                (LOGIN,    READ,  READ, EDIT,   READ),
+    "SectionBlock":                              (LOGIN,    READ,  READ, EDIT,   READ),
     # Closing and reopening go through their own screens (tests/reports/test_closed_quarter.py).
     "QuarterClose":                              (LOGIN,    READ,  READ, READ,   READ),
     "SentReminder":                              (LOGIN,    READ,  READ, READ,   READ),
@@ -146,6 +146,7 @@ ADMIN_ADOPTED: dict[str, tuple[tuple[int, int, int], ...]] = {
     "ProgressUpdate":                            (LOGIN,    READ,  EDIT, EDIT,   READ),
     "ProgressUpdate (regionaal)":                (LOGIN,    READ,  READ, EDIT,   READ),
     "Phenomenon":                                (LOGIN,    READ,  READ, READ,   READ),
+    "SectionBlock":                              (LOGIN,    READ,  READ, READ,   READ),
     "DistrictPlan":                              (LOGIN,    READ,  READ, READ,   READ),
     "DistrictFocusTheme":                        (LOGIN,    READ,  READ, READ,   READ),
     "Development":                               (LOGIN,    READ,  READ, READ,   READ),
@@ -172,6 +173,7 @@ CHANGES: dict[str, tuple[str, str]] = {
     "ProgressUpdate": ("narrative", "Gewijzigde voortgang"),
     "ProgressUpdate (regionaal)": ("narrative", "Gewijzigde regionale voortgang"),
     "Phenomenon": ("name", "Gewijzigd fenomeen"),
+    "SectionBlock": ("caption", "Gewijzigd bijschrift"),
     "QuarterClose": ("reopen_reason", "Gewijzigde reden"),
     "SentReminder": ("email", "gewijzigd@riec.test"),
     "District": ("name", "Twente (gewijzigd)"),
@@ -309,6 +311,7 @@ def build_world() -> World:
         "ProgressUpdate": same(ProgressUpdateFactory(action=action)),
         "ProgressUpdate (regionaal)": same(ProgressUpdateFactory(action=regional_action)),
         "Phenomenon": same(PhenomenonFactory(plan=plan)),
+        "SectionBlock": same(SectionBlock.objects.create(section=twente_plan.section, text="Slotalinea")),
         # (The last quarter: no update of the world falls in it.)
         "QuarterClose": same(QuarterCloseFactory(plan=plan, quarter=4)),
         "SentReminder": same(SentReminderFactory()),
@@ -371,7 +374,7 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def no_weasyprint(monkeypatch: pytest.MonkeyPatch) -> None:
     # Who may download a PDF is the question here, not how it is rendered.
-    monkeypatch.setattr(report_views, "render_pdf", lambda html: b"%PDF-test")
+    monkeypatch.setattr("reports.rendering.render_pdf", lambda html: b"%PDF-test")
 
 
 def set_state(state: str) -> None:

@@ -9,7 +9,6 @@ from django.test import Client
 
 from budget.models import CostLine
 from budget.resources import CostLineResource
-from reports import views
 from strategy.models import Action, AnnualPlan
 from tests.import_export_helpers import export
 
@@ -56,7 +55,7 @@ def test_an_export_download_is_private_too(bureau_client: Client, plan_2024: Ann
 def test_every_pdf_is_private_and_not_stored(
     client: Client, django_user_model: Any, fresh_plan_2024: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(views, "render_pdf", lambda html: b"%PDF-fake")
+    monkeypatch.setattr("reports.rendering.render_pdf", lambda html: b"%PDF-fake")
     client.force_login(django_user_model.objects.create_user(username="lezer"))
     for url in ("/jaarplan/2024.pdf", "/voortgang/2024/Q1.pdf"):
         response = client.get(url)

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    # PDFs are rendered in the background by `manage.py db_worker` (django-tasks, database backend).
+    "django_tasks",
+    "django_tasks_db",
     "core",
     # The audit log (BIO 8.15): who did what to which object, with what result, from where and when.
     "audit",
@@ -377,3 +380,7 @@ LOGGING: dict[str, Any] = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Background work (the PDFs): queued in the database, run by `manage.py db_worker` beside the web
+# server (`make run`; in production a systemd unit or Procfile line, see README).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -20,3 +20,8 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # static folders directly, and does not look for (and warn about) a missing STATIC_ROOT.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Tests run a queued task at once, in the request that queues it; tests/reports/test_background_pdf.py
+# uses the database backend as production does.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Edits in tests do not render PDFs behind their back; the tests of that switch it on.
+PDF_REFRESH_ON_CHANGE = False

@@ -128,6 +128,7 @@ def test_an_amount_that_is_no_whole_number_of_euros_is_refused(bureau_client, pl
         ("260.000", 260_000),
         ("-12.500", -12_500),
         ("€ -12.500", -12_500),
+        ("\u221212.500", -12_500),  # copied from one of our pages, with the real minus sign
         ("-€ 12.500", -12_500),
         ("12.500-", -12_500),
         ("€ 1.234,-", 1_234),

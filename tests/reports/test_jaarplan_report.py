@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -74,21 +75,65 @@ def test_html_report_has_the_structure_and_figures_of_the_source(reader: Client,
     # Budget figures, formatted the Dutch way; "Gebiedsgericht werken" is a dash, onderuitputting pm.
     assert html.count(">7.843.124<") == 2  # costs total and funding total
     assert ">1.378.037<" in html
-    assert ">-12.500<" in html
+    assert ">\u221212.500<" in html
     assert re.search(r"Gebiedsgericht werken</td><td class=\"amount\">-<", html)
     assert ">3.813<" in html and ">3.313<" in html
     assert ">pm<" in html
     # Markdown survives as HTML: bold leads and lists.
     assert "<strong>" in html and "<li>" in html
+    # The one bold cost line of the source is bold here too, and only that one.
+    assert re.findall(
+        r'<tr class="line[^"]*emphasised"><td><strong>([^<]+)</strong></td><td class="amount"><strong>([^<]+)<', html
+    ) == [("Programmacoördinatie en learning communities", "183.000")]
+
+
+def test_text_items_and_figures_stand_in_the_order_of_the_source(reader: Client, plan: AnnualPlan) -> None:
+    html = reader.get("/jaarplan/2024/").content.decode()
+
+    def in_order(*parts: str) -> None:
+        positions = [html.index(part) for part in parts]
+        assert positions == sorted(positions), parts
+
+    # 3.1.1 IJsselland: the agreements, four norms, the Bibob specialist, then the last norm.
+    in_order(
+        "De volgende concrete afspraken",
+        "een APV die ondermijningsproof is",
+        "uitvoeringsspecialist Bibob worden geworven",
+        "voldoende capaciteit en voldoende",
+    )
+    # 3.2.1 Twente: the five focus themes, then the closing paragraph, then 3.2.2.
+    in_order("Drugscriminaliteit", "Mensenhandel", "Omdat criminelen zich flexibel", "Specifieke ontwikkelingen")
+    # The two figures of the source, with their captions, where the text refers to them; no image
+    # is uploaded, so the caption stands in a framed box.
+    in_order(
+        "(voorbeeld zie afbeelding)",
+        '<figcaption class="placeholder">Een voorbeeld van de stand van zaken in een district</figcaption>',
+        "Investeren in kennis en kunde",
+    )
+    in_order(
+        "regiegroep fenomeengerichte aanpak (zie afbeelding)",
+        '<figcaption class="placeholder">Regiegroep fenomeengerichte aanpak</figcaption>',
+        "Illegale vuurwerkhandel",
+    )
+    # The IJsselland norms have no titles in the source: none are invented here.
+    for invented in (
+        "Plan van aanpak",
+        "Intern meldpunt",
+        "Aangesloten op Meld Misdaad Anoniem",
+        "Actueel Bibob- en Damoclesbeleid en ondermijningsproof APV",
+        "Capaciteit en middelen",
+    ):
+        assert f">{invented}<" not in html
 
 
 def test_report_builder_query_count_does_not_grow_with_the_plan(
     plan: AnnualPlan, django_assert_num_queries: Any
 ) -> None:
     # plan+strategy, sections+goal, district plans+district, phenomena, focus themes+theme,
-    # developments, norms, cost lines+group+line, their splits, funding sources, allocations+line
-    # (budget.checks.load_budget without spending, the loader the budget page uses too).
-    with django_assert_num_queries(11):
+    # developments, norms, blocks of text and figures between items, cost lines+group+line, their
+    # splits, funding sources, allocations+line (budget.checks.load_budget without spending, the
+    # loader the budget page uses too).
+    with django_assert_num_queries(12):
         build_plan_report(2024)
 
     chapter = PlanSection.objects.get(plan=plan, slug="voortgang-meerjarenstrategie")
@@ -102,7 +147,7 @@ def test_report_builder_query_count_does_not_grow_with_the_plan(
         CostLine(plan=plan, category="bedrijfsvoering", order=1000 + i, label=f"Regel {i}", amount=i)
         for i in range(9 * CostLine.objects.filter(plan=plan).count())
     )
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         report = build_plan_report(2024)
     assert len(report.all_sections()) == 10 * original
 
@@ -139,8 +184,10 @@ def test_pdf_download(reader: Client, fresh_plan_2024: AnnualPlan) -> None:
     assert pages[0].startswith("RIEC Oost-Nederland Jaarplan 2024")
     assert f"pagina 2 van {len(pages)}" in pages[1]
 
-    # The table of contents page lists every entry with the page its heading is printed on.
-    toc_index = next(i for i, text in enumerate(pages) if text.startswith("Inhoud 1 Voortgang"))
+    # The short Leeswijzer shares its page with the table of contents, which lists every entry with
+    # the page its heading is printed on.
+    toc_index = next(i for i, text in enumerate(pages) if "Inhoud 1 Voortgang" in text)
+    assert pages[toc_index].startswith("Leeswijzer ")
     toc = pages[toc_index]
     for number, title in TABLE_OF_CONTENTS:
         match = re.search(rf"(?<![\d.]){re.escape(number)} {re.escape(title)} [. ]*(\d+)", toc)
@@ -156,6 +203,47 @@ def test_pdf_download(reader: Client, fresh_plan_2024: AnnualPlan) -> None:
     text = " ".join(pages)
     assert "7.843.124" in text and "1.378.037" in text and "3.813" in text
 
+    # A chapter's opening page has no running header above its title; the pages after it have one.
+    for number, title in TABLE_OF_CONTENTS:
+        if "." in number:
+            continue
+        opening = next(i for i, text in enumerate(pages) if i > toc_index and f"{number} {title}" in text)
+        running_header = f"{number} {title} Jaarplan 2024"
+        assert running_header not in pages[opening] and running_header in pages[opening + 1]
+
+    # No budget heading ends a page: each is kept with at least its first two lines.
+    headings = {
+        "Personele kosten",
+        "Bedrijfsvoeringskosten",
+        "Versterkingsprogramma",
+        "Lijn 1: Casuïstiek sneller en effectiever maken",
+    }
+    for page in PdfReader(io.BytesIO(response.content)).pages:
+        lines = [line.strip() for line in page.extract_text().split("\n") if line.strip()]
+        body = [line for line in lines if not line.startswith("pagina ") and not line.endswith("Jaarplan 2024")]
+        assert body and body[-1] not in headings, body[-3:]
+
+    # Negative amounts in print carry a real minus sign, never a hyphen.
+    assert "\u221212.500" in text and "-12.500" not in text
+
+    structure = pikepdf.open(io.BytesIO(response.content))
+    # One link per entry of the table of contents (each entry used to be five overlapping links).
+    links = [a for a in structure.pages[toc_index].get("/Annots", []) if a.Subtype == "/Link"]
+    assert len(links) == len(TABLE_OF_CONTENTS)
+    # Every letter comes from Open Sans, nested bullets included: no fallback font.
+    assert document_fonts(structure) == {"Open-Sans", "Open-Sans-Bold", "Open-Sans-Italic", "Open-Sans-Semi-Bold"}
+
+
+def document_fonts(pdf: pikepdf.Pdf) -> set[str]:
+    """The fonts of every page and every drawing (SVG) on it, without the subset prefix."""
+    found: set[str] = set()
+    todo = [page.Resources for page in pdf.pages]
+    while todo:
+        resources = todo.pop()
+        found.update(str(font.BaseFont).split("+")[-1] for font in resources.get("/Font", {}).values())
+        todo.extend(x.Resources for x in resources.get("/XObject", {}).values() if "/Resources" in x)
+    return found
+
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pdf_is_cached_until_the_plan_changes(reader: Client, fresh_plan_2024: AnnualPlan, monkeypatch: Any) -> None:
@@ -165,7 +253,7 @@ def test_pdf_is_cached_until_the_plan_changes(reader: Client, fresh_plan_2024: A
         rendered.append(html)
         return b"%PDF-fake " + str(len(rendered)).encode()
 
-    monkeypatch.setattr(views, "render_pdf", fake_render)
+    monkeypatch.setattr("reports.rendering.render_pdf", fake_render)
     first = reader.get("/jaarplan/2024.pdf").content
     second = reader.get("/jaarplan/2024.pdf").content
     assert len(rendered) == 1
@@ -236,7 +324,7 @@ def test_a_deploy_with_other_python_renders_the_stored_pdf_afresh(
     reader: Client, fresh_plan_2024: AnnualPlan, monkeypatch: Any, fresh_render_version: Any
 ) -> None:
     rendered: list[str] = []
-    monkeypatch.setattr(views, "render_pdf", lambda html: rendered.append(html) or b"%PDF-fake")
+    monkeypatch.setattr("reports.rendering.render_pdf", lambda html: rendered.append(html) or b"%PDF-fake")
     reader.get("/jaarplan/2024.pdf")
     reader.get("/jaarplan/2024.pdf")
     assert len(rendered) == 1

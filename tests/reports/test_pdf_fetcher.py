@@ -65,3 +65,11 @@ def test_raw_html_cannot_make_the_renderer_read_files_or_urls(no_io: None, setti
         "http://198.51.100.7/pixel.png",
         "https://example.org/evil.css",
     }
+
+
+def test_fetcher_serves_the_letters_decompressed_once(no_io: None) -> None:
+    # WeasyPrint would decompress each WOFF2 letter on every render; the fetcher hands it TrueType.
+    first = StaticOnlyFetcher().fetch(BASE_URL + "reports/fonts/OpenSans-Regular.woff2").read()
+    again = StaticOnlyFetcher().fetch(BASE_URL + "reports/fonts/OpenSans-Regular.woff2").read()
+    assert first[:4] == b"\x00\x01\x00\x00"  # sfnt version of a TrueType font, not b"wOF2"
+    assert again is first

@@ -125,9 +125,9 @@ def test_failing_checks_are_listed_with_their_differences(plan: AnnualPlan, stuu
     assertContains(response, "Niet alle controles kloppen.")
     rows = [
         "<th scope='row'>Begroting: Totale kosten = totale dekking</th>"
-        "<td class='amount'>7.833.124</td><td class='amount'>7.843.124</td><td>verschil -10.000</td>",
+        "<td class='amount'>7.833.124</td><td class='amount'>7.843.124</td><td>verschil \u221210.000</td>",
         "<th scope='row'>Begroting: Kosten versterking = bijdrage versterkingsmiddelen</th>"
-        "<td class='amount'>3.803.000</td><td class='amount'>3.813.000</td><td>verschil -10.000</td>",
+        "<td class='amount'>3.803.000</td><td class='amount'>3.813.000</td><td>verschil \u221210.000</td>",
     ]
     for row in rows:
         assertContains(response, f"<tr class='check bad'>{row}</tr>", html=True)
@@ -168,7 +168,7 @@ def test_confirmed_adoption_records_the_differences_and_the_reason(plan: AnnualP
     record = plan.history.first()
     assert record.history_user.username == "sg"
     assert record.history_change_reason.startswith("Vastgesteld op 25-01-2024, terwijl niet alle controles kloppen (")
-    assert "Begroting: Totale kosten = totale dekking (verschil -10.000)" in record.history_change_reason
+    assert "Begroting: Totale kosten = totale dekking (verschil \u221210.000)" in record.history_change_reason
     assert record.history_change_reason.endswith(f"Reden: {reason}")
     # The plan's "Geschiedenis" page shows the reason.
     history = stuurgroep.get(f"/admin/strategy/annualplan/{plan.pk}/history/")

@@ -49,6 +49,7 @@ from strategy.models import (
     ProgrammeLine,
     ProgressUpdate,
     QuarterClose,
+    SectionBlock,
     Strategy,
 )
 
@@ -96,6 +97,7 @@ def plan_querysets(plan: AnnualPlan) -> list[QuerySet[Any] | list[Any]]:
         AnnualPlan.objects.filter(pk=plan.pk),
         sections_parents_first(plan),
         Phenomenon.objects.filter(plan=plan).order_by("category", "order"),
+        SectionBlock.objects.filter(section__plan=plan).order_by("section__slug", "after_items", "order"),
         Action.objects.filter(section__plan=plan).order_by("section__slug", "order"),
         ProgressUpdate.objects.filter(action__section__plan=plan).select_related("author").order_by("date", "pk"),
         QuarterClose.objects.filter(plan=plan).order_by("quarter"),

@@ -1,0 +1,100 @@
+"""The jaarplan and the voortgangsrapportage are tagged, archival PDFs: PDF/A-3a and PDF/UA-1.
+
+A screen reader needs the structure tree and marked content; an archive needs the identification in
+the XMP metadata, embedded fonts and an output intent; a viewer shows the title, not the file name.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from typing import Any
+
+import pikepdf
+import pytest
+from django.test import Client
+from django.utils import timezone
+from pypdf import PdfReader
+
+from strategy.models import AnnualPlan
+from tests.reports.test_jaarplan_report import document_fonts
+
+pdf_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
+PDFUAID = "{http://www.aiim.org/pdfua/ns/id/}"
+XMP = "{http://ns.adobe.com/xap/1.0/}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+
+
+@pytest.fixture
+def reader(django_user_model: Any, client: Client, fresh_plan_2024: AnnualPlan) -> Client:
+    client.force_login(django_user_model.objects.create_user(username="lezer", password="x"))
+    return client
+
+
+def structure_types(pdf: pikepdf.Pdf) -> set[str]:
+    """Every structure type in the tree (H1, P, Table, TH, L, LI, Link, Figure ...)."""
+    found: set[str] = set()
+    todo = [pdf.Root.StructTreeRoot]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, pikepdf.Array):
+            todo.extend(node)
+        elif isinstance(node, pikepdf.Dictionary):
+            if "/S" in node:
+                found.add(str(node.S).lstrip("/"))
+            if "/K" in node:
+                todo.append(node.K)
+    return found
+
+
+def assert_archival_and_tagged(content: bytes, title: str, before: datetime.datetime) -> set[str]:
+    pdf = pikepdf.open(io.BytesIO(content))
+    root = pdf.Root
+    assert "/StructTreeRoot" in root, "untagged: a screen reader gets nothing"
+    assert root.MarkInfo.Marked is True
+    assert str(root.Lang) == "nl"
+    assert root.ViewerPreferences.DisplayDocTitle is True
+    assert str(pdf.docinfo.Title) == title
+    intents = root.OutputIntents
+    assert len(intents) == 1 and intents[0].S == "/GTS_PDFA1" and "/DestOutputProfile" in intents[0]
+    with pdf.open_metadata() as xmp:
+        assert xmp[f"{PDFAID}part"] == "3" and xmp[f"{PDFAID}conformance"] == "A"
+        assert xmp[f"{PDFUAID}part"] == "1"
+        assert xmp[f"{DC}title"] == title
+        created = datetime.datetime.fromisoformat(xmp[f"{XMP}CreateDate"])
+    assert before.replace(microsecond=0) <= created <= timezone.now()
+    assert str(pdf.docinfo.CreationDate) == created.strftime("D:%Y%m%d%H%M%S+00'00")
+    # Every font the pages use is embedded (PDF/A), none left to the reader's machine.
+    for page in pdf.pages:
+        for font in page.Resources.get("/Font", {}).values():
+            descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+            descriptor = descendant.FontDescriptor
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
+    return structure_types(pdf)
+
+
+@pdf_db
+def test_the_jaarplan_pdf_is_pdf_a_3a_and_pdf_ua_1(reader: Client) -> None:
+    before = timezone.now()
+    response = reader.get("/jaarplan/2024.pdf")
+    assert response.status_code == 200
+    types = assert_archival_and_tagged(response.content, "Jaarplan 2024 RIEC Oost-Nederland", before)
+    # Headings, paragraphs, lists, the budget tables with their header cells and the TOC's links.
+    assert {"H1", "H2", "P", "L", "LI", "Table", "TH", "TD", "Link"} <= types
+
+
+@pdf_db
+def test_the_quarterly_pdf_is_pdf_a_3a_and_pdf_ua_1(reader: Client) -> None:
+    before = timezone.now()
+    response = reader.get("/voortgang/2024/Q2.pdf")
+    assert response.status_code == 200
+    types = assert_archival_and_tagged(response.content, "Voortgangsrapportage Q2 2024 RIEC Oost-Nederland", before)
+    assert {"H1", "H2", "P", "Table", "TH", "TD"} <= types
+    pdf = pikepdf.open(io.BytesIO(response.content))
+    # The charts' text and the symbols of the basis-op-orde tables are Open Sans too.
+    assert document_fonts(pdf) == {"Open-Sans", "Open-Sans-Bold", "Open-Sans-Semi-Bold"}
+    # Table headers keep their words whole ("Voldoet", never "Vol-doet").
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Voldoet" in text and "Vol-" not in text
