@@ -547,6 +547,13 @@ class SectionBlockAdmin(PolicyModelAdmin):
     autocomplete_fields = ("section",)
     fields = ("section", "after_items", "order", "text", "caption", "alt_text", "upload")
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SectionBlock]:
+        # The image itself is not needed to list or edit a block: only its SHA-256.
+        return super().get_queryset(request).defer("image")
+
+    def preload_labels(self, rows: list[Any]) -> None:
+        preload_labels(block.section.plan_id for block in rows)
+
     @admin.display(description=_("afbeelding"), boolean=True)
     def has_image(self, block: SectionBlock) -> bool:
         return bool(block.image_sha256)

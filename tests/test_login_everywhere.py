@@ -35,7 +35,7 @@ PUBLIC = {
 }
 
 # Sample values by converter (routes) or group name (regexes); anything else becomes "1".
-SAMPLES = {"slug": "twente", "year": "2024", "quarter": "1"}
+SAMPLES = {"slug": "twente", "year": "2024", "quarter": "1", "digest": "0123456789abcdef", "extension": "png"}
 
 
 def sample_path(pattern: RoutePattern | RegexPattern | LocalePrefixPattern) -> str:

@@ -17,6 +17,7 @@ from strategy.models import (
     ProgrammeLine,
     ProgressUpdate,
     QuarterClose,
+    SectionBlock,
     SentReminder,
     Status,
     Strategy,
@@ -110,6 +111,15 @@ class PhenomenonFactory(factory.django.DjangoModelFactory):
     category = Phenomenon.Category.NEW
     order = factory.Sequence(lambda n: n + 1)
     name = factory.Sequence(lambda n: f"Fenomeen {n}")
+
+
+class SectionBlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SectionBlock
+
+    section = factory.SubFactory(PlanSectionFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    caption = factory.Sequence(lambda n: f"Figuur {n}")
 
 
 class QuarterCloseFactory(factory.django.DjangoModelFactory):

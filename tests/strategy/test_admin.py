@@ -19,6 +19,7 @@ from strategy.models import (
     ProgrammeLine,
     ProgressUpdate,
     QuarterClose,
+    SectionBlock,
     SentReminder,
     Status,
     Strategy,
@@ -33,6 +34,7 @@ from tests.strategy.factories import (
     ProgrammeLineFactory,
     ProgressUpdateFactory,
     QuarterCloseFactory,
+    SectionBlockFactory,
     SentReminderFactory,
     StrategyFactory,
 )
@@ -50,6 +52,7 @@ FACTORIES: dict[type[Any], type[factory.django.DjangoModelFactory]] = {
     Phenomenon: PhenomenonFactory,
     QuarterClose: QuarterCloseFactory,
     SentReminder: SentReminderFactory,
+    SectionBlock: SectionBlockFactory,
 }
 PERCENTAGE_ERROR = "Een percentage ligt tussen 0 en 100."
 # A progress update says it the way the update forms on the pages do: one form for admin and pages.
