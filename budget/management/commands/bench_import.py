@@ -27,6 +27,7 @@ from django.test import Client
 from django.test.utils import setup_test_environment
 
 from budget.models import CostLine
+from core.accounts import give_second_factor
 from strategy.models import AnnualPlan
 
 BENCH_YEAR = 2025
@@ -89,7 +90,7 @@ class Command(BaseCommand):
             call_command("loaddata", "jaarplan_2024", verbosity=0)
             source = AnnualPlan.objects.get(year=2024)
             AnnualPlan.objects.create(strategy=source.strategy, year=BENCH_YEAR, title=f"Jaarplan {BENCH_YEAR} (bench)")
-            user = get_user_model().objects.create_superuser(username="bench", password="bench")  # noqa: S106
+            user = give_second_factor(get_user_model().objects.create_superuser(username="bench", password="bench"))  # noqa: S106
             client = Client()
             client.force_login(user)
             content = dutch_csv(cost_line_rows(rows))

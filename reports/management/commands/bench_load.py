@@ -50,6 +50,8 @@ SESSIONS_SCRIPT = """
 from django.contrib.auth import get_user_model
 from django.test import Client
 user = get_user_model().objects.create_user(username="bench-load", password=None, is_staff=True)
+from core.accounts import give_second_factor
+give_second_factor(user)
 keys = []
 for _ in range({users}):
     client = Client()
