@@ -70,14 +70,15 @@ def violations(page: Any) -> list[str]:
 
 def object_pages(username: str) -> list[str]:
     """Change forms and history of objects of the loaded plan, for the roles that work in the admin."""
-    from districts.models import District
+    from districts.models import DistrictPlan
     from strategy.models import Action, AnnualPlan, PlanSection
 
     if username == "stuurgroep":
         return []
     action = Action.objects.filter(section__plan__year=2024, section__parent__district_plan__district__slug="twente")
     action_pk = action.order_by("pk").values_list("pk", flat=True).first()
-    twente = District.objects.get(slug="twente").pk
+    # The round is per district plan (not per district: on PostgreSQL the two ids differ).
+    twente = DistrictPlan.objects.get(plan__year=2024, district__slug="twente").pk
     pages = [
         f"/admin/strategy/action/{action_pk}/change/",
         f"/admin/strategy/action/{action_pk}/history/",
