@@ -58,8 +58,11 @@ check: setup
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py check
 
+# One test process per core (pytest-xdist), each taking whole modules: a module loads the 2024 plan once.
+# `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= auto
 test: debian axe setup lint check
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
 	# Every page for one user of each role (target 300 ms), then the jaarplan as HTML and PDF: the tagged

@@ -21,6 +21,17 @@ def create_role_groups(group_model: Any) -> None:
         group.permissions.clear()
 
 
+def create_role_groups_after_migrate(sender: Any, apps: Any = None, **kwargs: Any) -> None:
+    """post_migrate receiver: the role groups exist after every `migrate` and every `flush`."""
+    from django.apps import apps as global_apps
+
+    try:
+        group_model = (apps or global_apps).get_model("auth", "Group")
+    except LookupError:  # auth is not migrated (yet) in this state
+        return
+    create_role_groups(group_model)
+
+
 def create_role_groups_in_migration(apps: Any, schema_editor: Any) -> None:
     """RunPython step: the role groups, with the historical Group model."""
     create_role_groups(apps.get_model("auth", "Group"))

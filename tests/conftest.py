@@ -94,27 +94,35 @@ def _is_transactional(item: pytest.Item) -> bool:
     )
 
 
+def _kind(item: pytest.Item) -> int:
+    """Where a test runs within its module: transactional tests first (they commit and flush), then the
+    tests without a database or with an empty one, then those with the module's plan."""
+    fixtures = getattr(item, "fixturenames", ())
+    if _is_transactional(item):
+        return 0
+    if MODULE_PLAN in fixtures:
+        return 2
+    return 1
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Within each run of one module's tests (after pytest-django's ordering), the tests without the
-    plan go first: the module's plan transaction opens at its first test that asks for it and stays
-    open until the module ends."""
+    """Each module's tests run together, in the order of `_kind`: the module's plan transaction opens at
+    its first test that asks for it and stays open until the module ends, so the tests after it must want
+    it. Together, because pytest-xdist (`make test`) sends a worker all tests of a module at once.
+
+    Transactional tests go first: they leave an emptied database behind, with what `flush` makes again
+    (permissions, the role groups of core.roles), which is what the next tests start from anyway.
+    """
     for item in items:
         if MODULE_PLAN in getattr(item, "fixturenames", ()) and _is_transactional(item):
             raise pytest.UsageError(
                 f"{item.nodeid}: a transactional test cannot use the module's plan_2024; use fresh_plan_2024"
             )
-    ordered: list[pytest.Item] = []
-    start = 0
-    while start < len(items):
-        end = start
-        while end < len(items) and items[end].path == items[start].path:
-            end += 1
-        run = items[start:end]
-        ordered += [i for i in run if MODULE_PLAN not in getattr(i, "fixturenames", ())]
-        ordered += [i for i in run if MODULE_PLAN in getattr(i, "fixturenames", ())]
-        start = end
-    items[:] = ordered
+    modules: dict[Any, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.path, []).append(item)
+    items[:] = [item for run in modules.values() for item in sorted(run, key=_kind)]
 
 
 @pytest.fixture(autouse=True)
@@ -180,8 +188,7 @@ def role_user(username: str, role: str | None = None, *, districts: Iterable[Any
     fields.setdefault("is_staff", True)
     user = get_user_model().objects.create_user(username=username, **fields)
     if role:
-        # get_or_create: a transactional test may run after another one flushed the groups the migration made.
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        user.groups.add(Group.objects.get(name=role))
     for district in districts:
         (district if isinstance(district, District) else District.objects.get(slug=district)).coordinators.add(user)
     return user

@@ -51,7 +51,7 @@ def test_an_export_download_is_private_too(bureau_client: Client, plan_2024: Ann
     assert {"private", "no-store"} <= directives(response)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_every_pdf_is_private_and_not_stored(
     client: Client, django_user_model: Any, fresh_plan_2024: Any, monkeypatch: Any
 ) -> None:

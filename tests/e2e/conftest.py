@@ -10,12 +10,9 @@ import shutil
 from typing import Any
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 
-from core.roles import BUREAU, COORDINATOR, STEERING_GROUP, create_role_groups
+from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from tests.conftest import load_plan_2024, role_user, totp_code
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -56,10 +53,8 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture
 def live_plan_2024(live_server: Any) -> None:
     """The plan committed for the live server's own connection, loaded per test (the live server flushes)."""
-    # The live server flushes the database after each test, roles included: make them again.
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0)
-    create_role_groups(Group)
+    # The live server flushes the database after each test; the flush makes the role groups again
+    # (core.roles.create_role_groups_after_migrate, on post_migrate).
     load_plan_2024()
 
 

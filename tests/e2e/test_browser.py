@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from strategy.models import PlanSection
 
 # Browser tests need the live server's own database transactions (and rendering outside them).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.parametrize("username", ["bureau", "stuurgroep", "coordinator-twente", "coordinator-ijsselland"])

@@ -14,7 +14,7 @@ from core import clock
 from districts.models import BaselineAssessment, DistrictPlan
 from strategy.models import Action, PlanSection
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SCREEN = {"width": 1366, "height": 768}
 AUTUMN = datetime.date(2024, 10, 15)

@@ -18,7 +18,7 @@ from tests.conftest import role_user, without_second_factor
 from tests.e2e.conftest import PASSWORD
 from tests.oidc_provider import Provider, running_provider, sso_settings
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def code_for(secret: str) -> str:

@@ -13,7 +13,7 @@ from core import clock
 from districts.models import BaselineAssessment, BaselineNorm
 from strategy.models import ProgressUpdate
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def fix_today(monkeypatch: pytest.MonkeyPatch, day: datetime.date) -> None:

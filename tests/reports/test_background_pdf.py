@@ -17,7 +17,7 @@ from strategy.models import AnnualPlan, PlanSection, QuarterClose
 from tests.conftest import admin_url, logged_in, role_user
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("fresh_plan_2024"),
 ]
 

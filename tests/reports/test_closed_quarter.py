@@ -18,7 +18,7 @@ from districts.models import BaselineAssessment, BaselineNorm, Municipality
 from strategy.models import Action, ActionSnapshot, AnnualPlan, ProgressUpdate, QuarterClose, Status
 from tests.conftest import admin_url, logged_in, role_user
 
-pdf_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pdf_db = pytest.mark.django_db(transaction=True)
 
 URL = "/voortgang/2024/Q2.pdf"
 FIRST = "De vacature staat open, maar er zijn nog geen geschikte kandidaten."

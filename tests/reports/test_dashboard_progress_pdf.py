@@ -16,7 +16,7 @@ from reports.dashboards import build_progress_report
 from strategy.models import Action, AnnualPlan, Status
 from tests.strategy.factories import ProgressUpdateFactory
 
-pdf_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pdf_db = pytest.mark.django_db(transaction=True)
 
 
 def normalise(text: str) -> str:

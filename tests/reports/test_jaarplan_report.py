@@ -169,7 +169,7 @@ def test_user_text_is_sanitised_in_the_web_page(reader: Client, plan: AnnualPlan
     assert "&lt;b&gt;Kennis&lt;/b&gt; &amp; kunde" in html  # titles are plain text, escaped
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_pdf_download(reader: Client, fresh_plan_2024: AnnualPlan) -> None:
     response = reader.get("/jaarplan/2024.pdf")
     assert response.status_code == 200
@@ -245,7 +245,7 @@ def document_fonts(pdf: pikepdf.Pdf) -> set[str]:
     return found
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_pdf_is_cached_until_the_plan_changes(reader: Client, fresh_plan_2024: AnnualPlan, monkeypatch: Any) -> None:
     rendered: list[str] = []
 
@@ -319,7 +319,7 @@ def test_the_render_version_changes_with_the_renderer_library(monkeypatch: Any, 
     assert versions._compute_render_version() != before
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_deploy_with_other_python_renders_the_stored_pdf_afresh(
     reader: Client, fresh_plan_2024: AnnualPlan, monkeypatch: Any, fresh_render_version: Any
 ) -> None:

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from strategy.models import AnnualPlan
 from tests.reports.test_jaarplan_report import document_fonts
 
-pdf_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pdf_db = pytest.mark.django_db(transaction=True)
 
 PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
 PDFUAID = "{http://www.aiim.org/pdfua/ns/id/}"
