@@ -59,13 +59,22 @@ def freeze_quarter(close_id: int) -> str:
     return close.document_sha256 if close.document is not None else hashlib.sha256(frozen_pdf(close)).hexdigest()
 
 
+def _queued_key(close: QuarterClose) -> str:
+    """One key per closing: a quarter closed again after a reopening is a new document."""
+    return f"riec-freeze-queued-{close.pk}-{close.closed_at:%Y%m%d%H%M%S%f}"
+
+
 def queue_freeze(close: QuarterClose) -> None:
     """Queue the closed quarter's document, at most once a minute however often it is asked for."""
-    if cache.add(f"riec-freeze-queued-{close.pk}", True, timeout=60):
+    if cache.add(_queued_key(close), True, timeout=60):
         freeze_quarter.enqueue(close.pk)
 
 
 def store_on_close(close: QuarterClose) -> None:
     """Hook run right after a quarter is closed (strategy.services.register_close_hook): the worker
-    renders the document from the snapshot just taken, so closing never waits for WeasyPrint."""
-    queue_freeze(close)
+    renders the document from the snapshot just taken, so closing never waits for WeasyPrint.
+
+    Always queued: the cache only spares the worker repeated requests (downloads) for the same closing,
+    and a cache that fails to write (it answers "not added" then) must not cost the document."""
+    cache.set(_queued_key(close), True, timeout=60)
+    freeze_quarter.enqueue(close.pk)

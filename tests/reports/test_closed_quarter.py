@@ -83,6 +83,15 @@ def test_closed_q2_pdf_keeps_its_sha256_after_edits(fresh_plan_2024: AnnualPlan)
     history = QuarterClose.objects.get(pk=close.pk).history.order_by("history_id")
     assert [record.history_change_reason for record in history] == ["Afgesloten", "Heropend: Correctie van IJsselland."]
 
+    # Closed again a moment later: a new document from the new snapshot, stored at once.
+    response = bureau.post(admin_url(QuarterClose, "add"), {"plan": plan.pk, "quarter": "2"})
+    assert response.status_code == 302
+    closed_again = QuarterClose.objects.get(pk=close.pk)
+    assert len(closed_again.document_sha256) == 64 and closed_again.document_sha256 != close.document_sha256
+    final = reader.get(URL)
+    assert hashlib.sha256(final.content).hexdigest() == closed_again.document_sha256
+    assert EDITED in pdf_text(final.content) and "Kwartaal afgesloten" in pdf_text(final.content)
+
 
 @pdf_db
 def test_only_an_ended_quarter_is_closed_and_only_by_the_bureau(fresh_plan_2024: AnnualPlan) -> None:
