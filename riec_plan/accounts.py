@@ -28,6 +28,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.stages import AuthenticateStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
+from allauth.socialaccount.providers.base.constants import AuthError
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -229,6 +230,15 @@ def refusal(request: HttpRequest, message: str, who: str = "") -> ImmediateHttpR
     return ImmediateHttpResponse(render(request, "account/sso_refused.html", {"message": message}, status=403))
 
 
+# Why a single sign-on failed (allauth's AuthError codes), as the audit log says it.
+SSO_ERRORS: dict[str | None, str] = {
+    AuthError.CANCELLED: "afgebroken bij de inlogdienst",
+    AuthError.DENIED: "geweigerd door de inlogdienst",
+    AuthError.UNKNOWN: "fout van de inlogdienst",
+    None: "onbekende fout",
+}
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         if sociallogin.is_existing:
@@ -251,12 +261,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def on_authentication_error(
         self, request: HttpRequest, provider: Any, error: Any = None, exception: Any = None, extra_context: Any = None
     ) -> None:
-        audit.record(
-            request,
-            action=audit.Action.LOGIN_FAILED,
-            result=audit.Result.FAILURE,
-            detail=f"Single sign-on mislukt ({error or 'onbekende fout'})",
-        )
+        reason = SSO_ERRORS.get(error, SSO_ERRORS[None])
+        if exception is not None:
+            reason = f"{reason}: {type(exception).__name__}"
+        detail = f"Single sign-on mislukt ({reason})"
+        audit.record(request, action=audit.Action.LOGIN_FAILED, result=audit.Result.FAILURE, detail=detail)
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return bool(settings.OIDC_CREATE_ACCOUNTS)

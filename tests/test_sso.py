@@ -127,6 +127,28 @@ def test_an_unknown_address_gets_no_account_unless_accounts_are_made(sso: Provid
     assert (refused.action, refused.result, refused.actor_name) == ("login_failed", "refused", "onbekend@riec.test")
 
 
+@pytest.mark.parametrize(
+    ("error", "status", "heading", "detail"),
+    [
+        ("access_denied", 200, "Inloggen afgebroken", "Single sign-on mislukt (afgebroken bij de inlogdienst)"),
+        ("server_error", 401, "Inloggen niet gelukt", "Single sign-on mislukt (fout van de inlogdienst)"),
+    ],
+)
+def test_an_error_at_the_provider_is_a_failed_login_in_the_audit_log(
+    sso: Provider, client: Client, error: str, status: int, heading: str, detail: str
+) -> None:
+    """The person cancels at the provider, or the provider fails: it sends them back with an error."""
+    start = client.post("/account/oidc/sso/login/", {"process": "login"})
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+    response = client.get("/account/oidc/sso/login/callback/", {"error": error, "state": state}, follow=True)
+    assert "_auth_user_id" not in client.session
+    page = response.content.decode()
+    assert response.status_code == status
+    assert f"<h1>{heading}</h1>" in page and 'href="/inloggen/"' in page
+    [failed] = AuditEvent.objects.all()
+    assert (failed.action, failed.result, failed.detail) == ("login_failed", "failure", detail)
+
+
 def test_an_unverified_address_is_not_matched(sso: Provider, client: Client) -> None:
     role_user("piet", BUREAU, email="piet@riec.test")
     sso.add_person("piet@riec.test", email_verified=False)
