@@ -159,9 +159,23 @@ def test_coordinator_fills_a_basis_op_orde_round_in_one_save(desk: Any, live_ser
     expect(page.locator(".latest", has_text="nu: voldoet deels, 14-06-2024")).to_have_count(5)
 
 
-def _admin_pages(page: Any, base: str) -> list[str]:
-    """Every list on the admin's start page, the first object of each and its add page."""
-    page.goto(f"{base}/admin/")
+def _walk(page: Any, base: str, url: str, wide: dict[str, list[str]]) -> None:
+    """Open `url` and note what scrolls sideways on it."""
+    response = page.goto(base + url)
+    assert response.status == 200, url
+    found = page.evaluate(INNER_SCROLL)
+    if found:
+        wide[url] = found
+
+
+@pytest.mark.parametrize("username", ["bureau", "coordinator-twente", "stuurgroep"])
+def test_every_admin_page_a_role_uses_fits_1366_pixels(desk: Any, live_server: Any, username: str) -> None:
+    """Every list on the role's admin start page, the first object of each and its add page, and the
+    pages reached from elsewhere (a filter, a history, the district plan, a search, the round)."""
+    page = desk(username)
+    base = live_server.url
+    wide: dict[str, list[str]] = {}
+    _walk(page, base, "/admin/", wide)
     lists = sorted(
         {
             href
@@ -169,39 +183,28 @@ def _admin_pages(page: Any, base: str) -> list[str]:
             if re.fullmatch(r"/admin/\w+/\w+/", href or "")
         }
     )
-    pages = []
+    pages = ["/admin/"]
     for url in lists:
-        pages.append(url)
-        page.goto(base + url)
+        _walk(page, base, url, wide)  # the list, and from it the pages it leads to
         first = page.locator("#result_list tbody tr a").first
-        if first.count():
-            pages.append(first.get_attribute("href"))
+        reached = [first.get_attribute("href")] if first.count() else []
         if page.locator(".object-tools .addlink").count():
-            pages.append(f"{url}add/")
-    return pages
-
-
-@pytest.mark.parametrize("username", ["bureau", "coordinator-twente", "stuurgroep"])
-def test_every_admin_page_a_role_uses_fits_1366_pixels(desk: Any, live_server: Any, username: str) -> None:
-    page = desk(username)
+            reached.append(f"{url}add/")
+        for other in reached:
+            _walk(page, base, other, wide)
+        pages += [url, *reached]
     section = PlanSection.objects.get(plan__year=2024, slug="versterking-barrieres")
     twente = DistrictPlan.objects.get(plan__year=2024, district__slug="twente")
-    pages = [
-        "/admin/",
-        *_admin_pages(page, live_server.url),
+    elsewhere = [
         "/admin/strategy/action/?te_laat=ja",
         f"/admin/strategy/plansection/{section.pk}/history/",
         f"/admin/districts/districtplan/{twente.pk}/change/",
         "/admin/budget/costline/?q=kosten",
     ]
     if username != "stuurgroep":  # the stuurgroep reads; it records no basis op orde
-        pages.append("/admin/districts/baselineassessment/ronde/")
+        elsewhere.append("/admin/districts/baselineassessment/ronde/")
+    for url in elsewhere:
+        _walk(page, base, url, wide)
+    pages += elsewhere
     assert len(pages) > 40
-    wide = {}
-    for url in pages:
-        response = page.goto(live_server.url + url)
-        assert response.status == 200, url
-        found = page.evaluate(INNER_SCROLL)
-        if found:
-            wide[url] = found
     assert wide == {}
