@@ -25,6 +25,3 @@ WHITENOISE_USE_FINDERS = True
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Edits in tests do not render PDFs behind their back; the tests of that switch it on.
 PDF_REFRESH_ON_CHANGE = False
-# The live server answers in threads that outlive a test; with kept-open connections (production keeps
-# them 60 s) such a thread could still hold one when the test database is dropped at the end of the run.
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
