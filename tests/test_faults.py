@@ -45,7 +45,15 @@ def postgres_answers() -> bool:
     return True
 
 
-pytestmark = pytest.mark.skipif(not postgres_answers(), reason="PostgreSQL antwoordt niet op 127.0.0.1:5432")
+def in_the_postgres_suite() -> bool:
+    """These tests start app servers on throw-away PostgreSQL databases of their own, whatever the suite's
+    database is: they run once, in the PostgreSQL run of the suite (.ci/run), and not again in the SQLite one."""
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and postgres_answers()
+
+
+pytestmark = pytest.mark.skipif(
+    not in_the_postgres_suite(), reason="alleen in de PostgreSQL-suite (DATABASE_URL=postgres://..., zie .ci/run)"
+)
 
 
 class TcpProxy:

@@ -27,9 +27,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_faults import ADMIN_URL, BASE_DIR, PG_HOST, PG_PORT, app_env, manage, postgres_answers, psycopg
+from tests.test_faults import ADMIN_URL, BASE_DIR, PG_HOST, PG_PORT, app_env, in_the_postgres_suite, manage, psycopg
 
-pytestmark = pytest.mark.skipif(not postgres_answers(), reason="PostgreSQL antwoordt niet op 127.0.0.1:5432")
+pytestmark = pytest.mark.skipif(
+    not in_the_postgres_suite(), reason="alleen in de PostgreSQL-suite (DATABASE_URL=postgres://..., zie .ci/run)"
+)
 
 SETUP = """
 from django.contrib.auth import get_user_model
