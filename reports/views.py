@@ -126,14 +126,28 @@ def plan_report(request: HttpRequest, year: int) -> HttpResponse:
 PENDING_REFRESH_SECONDS = 3
 
 
+def _download(request: HttpRequest, pdf: bytes, filename: str) -> HttpResponse:
+    """The PDF as an attachment; every download is a line in the audit log."""
+    audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _pending(request: HttpRequest, context: dict[str, object], status: int = 202) -> HttpResponse:
+    """The page that says the PDF is being made (or that making it failed), and asks again by itself."""
+    response = render(
+        request, "reports/pdf_pending.html", {"refresh_seconds": PENDING_REFRESH_SECONDS, **context}, status=status
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def pdf_response(request: HttpRequest, document: rendering.Document, filename: str) -> HttpResponse:
     """The PDF from storage if it is up to date; else a page that says it is being made, and asks again."""
     outcome = rendering.requested(document)
     if outcome.pdf is not None:
-        audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
-        response = HttpResponse(outcome.pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return _download(request, outcome.pdf, filename)
     context = {
         "title": f"{document.report.title} (PDF)",
         "key": document.key,
@@ -141,11 +155,8 @@ def pdf_response(request: HttpRequest, document: rendering.Document, filename: s
         "error": outcome.error,
         "attempts": rendering.MAX_RETRIES + 1,
         "is_bureau": permissions.is_bureau(request.user),
-        "refresh_seconds": PENDING_REFRESH_SECONDS,
     }
-    response = render(request, "reports/pdf_pending.html", context, status=500 if outcome.failed else 202)
-    response["Cache-Control"] = "no-store"
-    return response
+    return _pending(request, context, status=500 if outcome.failed else 202)
 
 
 @require_GET
@@ -225,29 +236,21 @@ def themes(request: HttpRequest, year: int | None = None) -> HttpResponse:
 
 @require_GET
 def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
-    # Built first and rendered outside any transaction (render_pdf refuses to run inside one).
     close = closed_quarter(int(year), int(quarter))
-    if close is not None and close.document is None:
-        # Closed, its document not made yet: the worker makes it from the closing snapshot.
-        queue_freeze(close)
-        close.refresh_from_db()  # (made at once where tasks run at once: the tests)
-    if close is not None and close.document is None:
-        context = {"title": f"Voortgangsrapportage Q{quarter} {year} (PDF)", "refresh_seconds": PENDING_REFRESH_SECONDS}
-        response = render(request, "reports/pdf_pending.html", context, status=202)
-        response["Cache-Control"] = "no-store"
-        return response
-    if close is not None:
-        # A closed quarter: the document stored at closing, byte for byte.
-        pdf, organisation = frozen_pdf(close), close.plan.organisation
-    else:
+    if close is None:
+        # An open quarter: its report follows the data, rendered in the background like the jaarplan.
         document = rendering.progress_document(int(year), int(quarter))
         filename = f"voortgangsrapportage-{year}-q{quarter}-{slugify(document.report.organisation)}.pdf"
         return pdf_response(request, document, filename)
-    filename = f"voortgangsrapportage-{year}-q{quarter}-{slugify(organisation)}.pdf"
-    audit.record(request, action=audit.Action.PDF_DOWNLOAD, obj=filename, result=audit.Result.SUCCESS)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    if close.document is None:
+        # Closed, its document not made yet: the worker makes it from the closing snapshot.
+        queue_freeze(close)
+        close.refresh_from_db()  # (made at once where tasks run at once: the tests)
+        if close.document is None:
+            return _pending(request, {"title": f"Voortgangsrapportage Q{quarter} {year} (PDF)"})
+    # A closed quarter: the document stored at closing, byte for byte.
+    filename = f"voortgangsrapportage-{year}-q{quarter}-{slugify(close.plan.organisation)}.pdf"
+    return _download(request, frozen_pdf(close), filename)
 
 
 @require_GET
