@@ -45,13 +45,6 @@ def client_ip(request: HttpRequest) -> str | None:
     return candidate
 
 
-def origin(request: HttpRequest | None) -> str | None:
-    """Where a request came from, by the same rule as django-axes' lockouts."""
-    if request is None:
-        return None
-    return client_ip(request)
-
-
 def describe(obj: Any) -> tuple[str, str, str]:
     """(type, id, text) of what an action was done to: a model object, a model class, or plain text."""
     if obj is None:
@@ -97,7 +90,7 @@ def record(
         object_id=object_id,
         object_repr=object_repr,
         result=result,
-        ip_address=origin(request),
+        ip_address=client_ip(request) if request is not None else None,  # as django-axes sees it
         detail=detail,
     )
     event.save()

@@ -607,10 +607,6 @@ class SectionBlock(models.Model):
 
     natural_key.dependencies = ["strategy.plansection"]  # type: ignore[attr-defined]
 
-    @property
-    def is_figure(self) -> bool:
-        return bool(self.caption)
-
     @classmethod
     def stored_image(cls, pk: int, digest: str) -> tuple[bytes, str] | None:
         """The image and its MIME type, if `digest` (a prefix of its SHA-256) names the current upload (one query)."""
