@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 import audit
 from audit.models import AuditEvent
+from audit.receivers import FACTOR_NAMES
 from core import permissions
 from core.imports import neutralise
 from core.roles import ROLES
@@ -46,12 +47,12 @@ def second_factor_of(user: Any) -> list[str]:
     kinds = [authenticator.type for authenticator in user.authenticator_set.all()]
     found = []
     if Authenticator.Type.TOTP in kinds:
-        found.append("authenticator-app")
+        found.append(FACTOR_NAMES[Authenticator.Type.TOTP])
     keys = kinds.count(Authenticator.Type.WEBAUTHN)
     if keys:
-        found.append(f"beveiligingssleutel ({keys})")
+        found.append(f"{FACTOR_NAMES[Authenticator.Type.WEBAUTHN]} ({keys})")
     if Authenticator.Type.RECOVERY_CODES in kinds:
-        found.append("herstelcodes")
+        found.append(FACTOR_NAMES[Authenticator.Type.RECOVERY_CODES])
     if user.socialaccount_set.all():
         found.append("single sign-on")
     if any(permission.codename == DEMO_PERMISSION for permission in user.user_permissions.all()):
