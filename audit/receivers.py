@@ -121,8 +121,8 @@ def exported(sender: Any, model: type[Model], **kwargs: Any) -> None:
 
 def import_finished(sender: Any, request: Any, model: type[Model], result: Any, **kwargs: Any) -> None:
     """core.signals.import_finished: a confirmed import, written or (with errors) refused as a whole."""
-    if result.has_errors() or result.has_validation_errors():
-        rows = len(result.invalid_rows) + len(result.row_errors())
+    if result.has_errors():
+        rows = sum(1 for row in result.rows if row.errors)
         record(
             request,
             action=Action.IMPORT,

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_policy import PolicyModelAdmin, PolicyTabularInline
-from core.imports import PolicyImportExportMixin
+from core.imports.admin import PolicyImportExportMixin
 from strategy.models import ProgrammeLine
 
 from .formatting import format_amount

@@ -1,4 +1,4 @@
-"""The one table of core: uploaded import files waiting for their confirmation (see core.imports).
+"""The one table of core: uploaded import files waiting for their confirmation (see core.imports.pending).
 
 An import has two requests, the preview and the confirmation, and with several app servers they can
 land on different machines. The uploaded file therefore waits in the database that every server
@@ -51,6 +51,11 @@ class PendingImport(models.Model):
     resource = models.PositiveSmallIntegerField(default=0)
     content = models.BinaryField(_("inhoud"))
     created_at = models.DateTimeField(_("geüpload op"), default=timezone.now, db_index=True)
+    # The version of each row's object that the preview showed, by the row's number in the file
+    # (null for a row that was new): the confirmation refuses a row whose object changed since.
+    versions = models.JSONField(_("versies in het voorbeeld"), default=dict, blank=True)
+    # Set by the confirmation that is importing this upload; a second confirmation finds it taken.
+    claimed_at = models.DateTimeField(_("bevestigd op"), null=True, blank=True)
 
     objects = PendingImportQuerySet.as_manager()
 

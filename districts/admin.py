@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import clock, permissions
 from core.admin_policy import PolicyModelAdmin, PolicyStackedInline, PolicyTabularInline
-from core.imports import PolicyImportExportMixin
+from core.imports.admin import PolicyImportExportMixin
 from strategy.models import AnnualPlan, preload_labels
 
 from .baseline_round import BaselineRoundForm, may_fill_round

@@ -2,36 +2,38 @@
 
 A municipality is named by its name, its district by the district's name; an assessment by the
 municipality, the year of the district plan, the norm (its number in that plan, or its title) and
-the date. See core/imports.py for the rules every import follows.
+the date. See core/imports for the rules every import follows.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.utils.translation import gettext as _
-from import_export.fields import Field
 
-from core.imports import (
+from core.imports.columns import (
     WHOLE_NUMBER,
-    ChoiceWidget,
-    DateWidget,
-    LookupWidget,
-    PolicyResource,
-    TextWidget,
-    WholeNumberWidget,
+    YEAR_MESSAGE,
+    Cache,
+    Choice,
+    Date,
+    Lookup,
+    Text,
+    WholeNumber,
+    cell_text,
     other_column,
     whole_number,
 )
+from core.imports.resources import Resource
 
 from .models import BaselineAssessment, BaselineNorm, District, Municipality, Province
 
 
-class DistrictWidget(LookupWidget):
+class DistrictByName(Lookup):
     model = District
     render_path = "name"
 
-    def lookup(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+    def query(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         return {"name__iexact": text}
 
     def missing(self, text: str, row: dict[str, Any]) -> str:
@@ -39,49 +41,52 @@ class DistrictWidget(LookupWidget):
         return _("Er is geen district ‘%(name)s’; kies uit: %(names)s.") % {"name": text, "names": names}
 
 
-class MunicipalityResource(PolicyResource):
-    name = Field("name", "Naam", TextWidget())
-    district = Field("district", "District", DistrictWidget())
-    province = Field("province", "Provincie", ChoiceWidget(Province.choices))
+class MunicipalityResource(Resource):
+    model = Municipality
+    name = "Gemeenten"
+    name_ = Text("name", "Naam")
+    district = DistrictByName("district", "District")
+    province = Choice("province", "Provincie", Province.choices)
 
+    key = ("name_",)
     select_related = ("district",)
-    case_insensitive_keys = ("name",)
-
-    class Meta:
-        model = Municipality
-        name = "Gemeenten"
-        fields = ("name", "district", "province")
-        import_id_fields = ("name",)
+    case_insensitive_keys = ("name_",)
 
 
 MUNICIPALITY, YEAR = "Gemeente", "Jaar"
+# Where a norm's lookup keeps the row's municipality (no header of a file can be this).
+MUNICIPALITY_FOUND = "\x00gemeente"
 
 
-class MunicipalityWidget(LookupWidget):
+class MunicipalityByName(Lookup):
     model = Municipality
     render_path = "name"
 
-    def lookup(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+    def query(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         return {"name__iexact": text}
 
     def missing(self, text: str, row: dict[str, Any]) -> str:
         return _("Er is geen gemeente ‘%(name)s’.") % {"name": text}
 
 
-class NormWidget(LookupWidget):
+class Norm(Lookup):
     """A norm of the municipality's district plan of the row's year, by its number or its title."""
 
     model = BaselineNorm
     render_path = "order"
+    municipalities = MunicipalityByName("municipality", MUNICIPALITY)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.municipalities = MunicipalityWidget()
+    def parse(self, value: Any, row: dict[str, Any] | None = None, cache: Cache | None = None) -> Any:
+        row = row or {}
+        if cell_text(value):
+            # other_column refuses an empty cell, so the lookup returns a Municipality (or raises).
+            municipality = self.municipalities.parse(other_column(row, MUNICIPALITY), row, cache)
+            row = {**row, MUNICIPALITY_FOUND: municipality}
+        return super().parse(value, row, cache)
 
-    def lookup(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
-        year = whole_number(other_column(row, YEAR), "Vul een jaar in, bijvoorbeeld 2024.")
-        # other_column refuses an empty cell, so the widget returns a Municipality (or raises).
-        municipality = cast(Municipality, self.municipalities.clean(other_column(row, MUNICIPALITY)))
+    def query(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+        year = whole_number(other_column(row, YEAR), YEAR_MESSAGE)
+        municipality = row[MUNICIPALITY_FOUND]
         query: dict[str, Any] = {"district_plan__plan__year": year, "district_plan__district": municipality.district_id}
         if WHOLE_NUMBER.fullmatch(text):
             query["order"] = int(text)
@@ -100,26 +105,24 @@ class NormWidget(LookupWidget):
         return BaselineNorm.objects.select_related("district_plan")
 
 
-class BaselineAssessmentResource(PolicyResource):
-    municipality = Field("municipality", MUNICIPALITY, MunicipalityWidget())
+class BaselineAssessmentResource(Resource):
+    model = BaselineAssessment
+    name = "Stand basis op orde"
+    municipality = MunicipalityByName("municipality", MUNICIPALITY)
     # The year of the district plan is read by the norm's lookup; on export it comes from the norm.
-    year = Field("norm__district_plan__plan__year", YEAR, WholeNumberWidget(), readonly=True)
-    norm = Field("norm", "Norm", NormWidget())
-    norm_title = Field("norm__title", "Normtitel", TextWidget(), readonly=True)
-    assessed_on = Field("assessed_on", "Datum", DateWidget())
-    status = Field("status", "Stand", ChoiceWidget(BaselineAssessment.Status.choices))
-    note = Field("note", "Toelichting", TextWidget())
+    year = WholeNumber("norm__district_plan__plan__year", YEAR)
+    norm = Norm("norm", "Norm")
+    norm_title = Text("norm__title", "Normtitel")
+    assessed_on = Date("assessed_on", "Datum")
+    status = Choice("status", "Stand", BaselineAssessment.Status.choices)
+    note = Text("note", "Toelichting")
 
+    key = ("municipality", "norm", "assessed_on")
     select_related = ("norm__district_plan__plan", "norm__district_plan__district")
 
-    class Meta:
-        model = BaselineAssessment
-        name = "Stand basis op orde"
-        fields = ("municipality", "year", "norm", "norm_title", "assessed_on", "status", "note")
-        import_id_fields = ("municipality", "norm", "assessed_on")
-
-    def required_columns(self) -> list[str]:
-        return [YEAR]
+    @classmethod
+    def required_headers(cls) -> list[str]:
+        return [*super().required_headers(), YEAR]
 
     def not_allowed(self, instance: Any) -> str:
         return _("U mag de stand van gemeente %(municipality)s (district %(district)s) niet wijzigen.") % {

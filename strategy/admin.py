@@ -26,7 +26,7 @@ from core.admin_policy import (
     PolicyTabularInline,
     district_sort_key,
 )
-from core.imports import PolicyImportExportMixin
+from core.imports.admin import PolicyImportExportMixin
 from core.markup import render_markdown
 
 from . import services

@@ -1,60 +1,58 @@
 """Import and export of the actions of a plan and of their progress updates.
 
 An action is named by the year of its plan, the key (slug) of its section and its place in that
-section. See core/imports.py for the rules every import follows. Progress updates are imported
-through the same service as every other progress (services.report_progress): the importing user
-is the author, whatever the file says.
+section; a progress update by its action, its date and its author. See core/imports for the rules
+every import follows. Progress updates are written through the same service as every other
+progress (services.report_progress), so its rules apply to imports too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from import_export.fields import Field
 
 from core import permissions
-from core.imports import (
-    ChoiceWidget,
-    DateWidget,
-    LookupWidget,
-    PolicyResource,
-    TextWidget,
-    WholeNumberWidget,
+from core.imports.columns import (
+    YEAR_MESSAGE,
+    Choice,
+    Date,
+    Lookup,
+    Text,
+    WholeNumber,
     other_column,
     whole_number,
 )
+from core.imports.resources import Resource
 
 from . import services
 from .models import Action, AnnualPlan, Goal, PlanSection, ProgrammeLine, ProgressUpdate, Status
 
 YEAR = "Jaar"
-YEAR_MESSAGE = "Vul een jaar in, bijvoorbeeld 2024."
+SECTION = "Paragraaf"
 
 
-class PlanWidget(LookupWidget):
+class Plan(Lookup):
     """An annual plan by its year."""
 
+    model = AnnualPlan
     render_path = "year"
 
-    def __init__(self) -> None:
-        self.model = AnnualPlan
-        super().__init__()
-
-    def lookup(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
-        return {"year": whole_number(text, "Vul een jaar in, bijvoorbeeld 2024.")}
+    def query(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+        return {"year": whole_number(text, YEAR_MESSAGE)}
 
     def missing(self, text: str, row: dict[str, Any]) -> str:
         return _("Er is geen jaarplan %(year)s.") % {"year": text}
 
 
-class SectionWidget(LookupWidget):
+class Section(Lookup):
     """A section by its key (slug) within the plan of the row's year."""
 
     model = PlanSection
     render_path = "slug"
 
-    def lookup(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+    def query(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         return {"plan__year": whole_number(other_column(row, YEAR), YEAR_MESSAGE), "slug": text}
 
     def missing(self, text: str, row: dict[str, Any]) -> str:
@@ -68,16 +66,16 @@ class SectionWidget(LookupWidget):
         return PlanSection.objects.select_related("plan", *permissions.district_related(PlanSection))
 
 
-class StrategyNumberWidget(LookupWidget):
+class StrategyNumber(Lookup):
     """A goal or programme line by its number, within the strategy of the row's plan."""
 
     render_path = "number"
 
-    def __init__(self, model: type[Goal] | type[ProgrammeLine]) -> None:
+    def __init__(self, attribute: str, header: str, model: type[Goal] | type[ProgrammeLine]) -> None:
+        super().__init__(attribute, header)
         self.model = model
-        super().__init__()
 
-    def lookup(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+    def query(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         year = whole_number(other_column(row, YEAR), YEAR_MESSAGE)
         return {"strategy__plans__year": year, "number": whole_number(text)}
 
@@ -89,54 +87,37 @@ class StrategyNumberWidget(LookupWidget):
         }
 
 
-class ActionResource(PolicyResource):
+class ActionResource(Resource):
+    model = Action
+    name = "Acties"
     # The plan year is read by the section's lookup; on export it comes from the section.
-    year = Field("section__plan__year", YEAR, WholeNumberWidget(YEAR_MESSAGE), readonly=True)
-    section = Field("section", "Paragraaf", SectionWidget())
-    order = Field("order", "Volgorde", WholeNumberWidget())
-    title = Field("title", "Actie", TextWidget())
-    description = Field("description", "Toelichting", TextWidget())
-    owner = Field("owner", "Trekker", TextWidget())
-    goal = Field("goal", "Doel", StrategyNumberWidget(Goal))
-    programme_line = Field("programme_line", "Lijn", StrategyNumberWidget(ProgrammeLine))
-    due_year = Field("due_year", "Gereed in jaar", WholeNumberWidget(YEAR_MESSAGE))
-    due_quarter = Field("due_quarter", "Gereed in kwartaal", WholeNumberWidget("Een kwartaal is 1, 2, 3 of 4."))
-    due_note = Field("due_note", "Moment volgens het plan", TextWidget())
+    year = WholeNumber("section__plan__year", YEAR, YEAR_MESSAGE)
+    section = Section("section", SECTION)
+    order = WholeNumber("order", "Volgorde")
+    title = Text("title", "Actie")
+    description = Text("description", "Toelichting")
+    owner = Text("owner", "Trekker")
+    goal = StrategyNumber("goal", "Doel", Goal)
+    programme_line = StrategyNumber("programme_line", "Lijn", ProgrammeLine)
+    due_year = WholeNumber("due_year", "Gereed in jaar", YEAR_MESSAGE)
+    due_quarter = WholeNumber("due_quarter", "Gereed in kwartaal", "Een kwartaal is 1, 2, 3 of 4.")
+    due_note = Text("due_note", "Moment volgens het plan")
 
+    key = ("section", "order")
     select_related = ("goal", "programme_line")
 
-    class Meta:
-        model = Action
-        name = "Acties"
-        fields = (
-            "year",
-            "section",
-            "order",
-            "title",
-            "description",
-            "owner",
-            "goal",
-            "programme_line",
-            "due_year",
-            "due_quarter",
-            "due_note",
-        )
-        import_id_fields = ("section", "order")
-
-    def required_columns(self) -> list[str]:
-        return [YEAR]
+    @classmethod
+    def required_headers(cls) -> list[str]:
+        return [YEAR, *super().required_headers()]
 
 
-SECTION = "Paragraaf"
-
-
-class ActionWidget(LookupWidget):
+class ActionByPlace(Lookup):
     """An action by its place ("Volgorde") in the section ("Paragraaf") of the plan of the row's year."""
 
     model = Action
     render_path = "order"
 
-    def lookup(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+    def query(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         return {
             "section__plan__year": whole_number(other_column(row, YEAR), YEAR_MESSAGE),
             "section__slug": other_column(row, SECTION),
@@ -154,53 +135,72 @@ class ActionWidget(LookupWidget):
         return Action.objects.select_related("section__plan", *permissions.district_related(Action))
 
 
-class ProgressUpdateResource(PolicyResource):
-    """Progress updates, one per row; every row is a new update written by the importing user."""
+class Author(Lookup):
+    """Who wrote an update, by user name: part of the update's natural key, never written by an import.
 
-    year = Field("action__section__plan__year", YEAR, WholeNumberWidget(YEAR_MESSAGE), readonly=True)
-    section = Field("action__section__slug", SECTION, TextWidget(), readonly=True)
-    action = Field("action", "Volgorde", ActionWidget())
-    title = Field("action__title", "Actie", TextWidget(), readonly=True)
-    date = Field("date", "Datum", DateWidget())
-    status = Field("status", "Status", ChoiceWidget(Status.choices))
-    percentage = Field("percentage", "Percentage", WholeNumberWidget(services.PERCENTAGE_ERROR))
-    narrative = Field("narrative", "Toelichting", TextWidget())
-    # Exported to show who wrote it; never read: the importing user is the author.
-    author = Field("author__username", "Auteur", TextWidget(), readonly=True)
+    An empty cell is the importing user (`key_default`); a new update is always the importing user's.
+    """
 
+    render_path = "username"
+
+    def __init__(self, attribute: str, header: str) -> None:
+        super().__init__(attribute, header, readonly=True)
+        self.model = get_user_model()
+
+    def query(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+        return {"username": text}
+
+    def missing(self, text: str, row: dict[str, Any]) -> str:
+        return _("Er is geen gebruiker ‘%(name)s’.") % {"name": text}
+
+
+class ProgressUpdateResource(Resource):
+    """Progress updates, named by action, date and author: a round trip changes nothing and keeps the authors.
+
+    A row that names no existing update adds one, written by the importing user (the service's rule);
+    a changed existing update keeps its author.
+    """
+
+    model = ProgressUpdate
+    name = "Voortgangsupdates"
+    year = WholeNumber("action__section__plan__year", YEAR, YEAR_MESSAGE)
+    section = Text("action__section__slug", SECTION)
+    action = ActionByPlace("action", "Volgorde")
+    title = Text("action__title", "Actie")
+    date = Date("date", "Datum")
+    status = Choice("status", "Status", Status.choices)
+    percentage = WholeNumber("percentage", "Percentage", services.PERCENTAGE_ERROR)
+    narrative = Text("narrative", "Toelichting")
+    author = Author("author", "Auteur")
+
+    key = ("action", "date", "author")
     select_related = ("action__section__plan", "author")
+    # One by one through the service (its checks, its author), not in bulk.
+    bulk_insert = False
 
-    class Meta:
-        model = ProgressUpdate
-        name = "Voortgangsupdates"
-        fields = ("year", "section", "action", "title", "date", "status", "percentage", "narrative", "author")
-        # Updates have no natural key: each row adds one (an export read back in adds them again).
-        import_id_fields: tuple[str, ...] = ()
-        # One by one through the service (its checks, its author), not in bulk.
-        use_bulk = False
-
-    def required_columns(self) -> list[str]:
+    @classmethod
+    def required_headers(cls) -> list[str]:
         return [YEAR, SECTION, "Volgorde", "Datum", "Status", "Percentage"]
 
-    def get_instance(self, instance_loader: Any, row: Any) -> None:
-        return None
+    def key_default(self, column_name: str) -> Any:
+        return self.user if column_name == "author" else None
 
-    def file_key(self, instance: Any) -> tuple[Any, ...] | None:
-        return None
+    def new(self) -> Any:
+        return ProgressUpdate(author=self.user)
 
-    def model_errors(self, instance: Any, errors: dict[str, Any]) -> dict[str, Any]:
-        errors = super().model_errors(instance, errors)
+    def errors(self, instance: Any, errors: dict[str, list[str]]) -> dict[str, list[str]]:
         rules = services.progress_errors(
             date=None if "date" in errors else instance.date,
             status=instance.status,
             percentage=None if "percentage" in errors else instance.percentage,
+            update=instance,
         )
         for field, messages in rules.items():
             known = set(errors.get(field, []))
             errors.setdefault(field, []).extend(message for message in messages if message not in known)
         return errors
 
-    def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
+    def write(self, instance: Any, *, expected_version: int | None) -> None:
         services.report_progress(
             user=self.user,
             action=instance.action,
@@ -208,5 +208,6 @@ class ProgressUpdateResource(PolicyResource):
             status=instance.status,
             percentage=instance.percentage,
             narrative=instance.narrative,
-            update=instance,
+            update=instance if instance.pk is not None else None,
+            keep_author=True,
         )

@@ -151,12 +151,15 @@ def report_progress(
     percentage: int,
     narrative: str = "",
     update: ProgressUpdate | None = None,
+    keep_author: bool = False,
 ) -> ProgressUpdate:
     """Record a progress update on `action` (or correct `update`), written by `user`.
 
     The one way progress is written: the author is always `user`, never something a form or a file
-    says; dates in the future or inside a closed quarter are refused (ValidationError, in Dutch, per
-    field); the policy decides who may report on which action (PermissionDenied).
+    says; only a correction with `keep_author` (an import naming an existing update by its action,
+    date and author) leaves the stored author in place, the history still naming `user`. Dates in
+    the future or inside a closed quarter are refused (ValidationError, in Dutch, per field); the
+    policy decides who may report on which action (PermissionDenied).
     """
     if update is None:
         update = ProgressUpdate(action=action)
@@ -173,7 +176,8 @@ def report_progress(
     update.status = status
     update.percentage = percentage
     update.narrative = narrative or ""
-    update.author = user
+    if update.pk is None or not keep_author:
+        update.author = user
     update.full_clean()
     update._history_user = user  # type: ignore[attr-defined]
     update.save()

@@ -14,10 +14,11 @@ from django.db.models import Model
 from django.http import HttpResponse
 from django.test import Client
 
-from core.import_files import DatabaseStorage
+from core.imports import pending
+from core.imports.export import export_resource
 from tests.conftest import admin_url
 
-# The formats offered by PolicyImportExportMixin, in that order.
+# The formats offered by PolicyImportExportMixin (core.imports.admin), in that order.
 FORMAT_INDEX = {"csv": "0", "xlsx": "1"}
 
 
@@ -65,9 +66,10 @@ def forged_confirm(client: Client, model: type[Model], content: bytes, fmt: str 
 
     The file is stored as a pending import of this user and model, as if the preview had passed.
     """
-    storage = DatabaseStorage(user=client_user(client), model=model, file_name=f"import.{fmt}", file_format=fmt)
-    storage.save(content)
-    data = {"import_file_name": storage.name, "original_file_name": f"import.{fmt}", "format": FORMAT_INDEX[fmt]}
+    stored = pending.store(
+        user=client_user(client), model=model, file_name=f"import.{fmt}", file_format=fmt, content=content, versions={}
+    )
+    data = {"import_file_name": str(stored.pk), "original_file_name": f"import.{fmt}", "format": FORMAT_INDEX[fmt]}
     return client.post(admin_url(model, "process_import"), {**data, "resource": "0"})
 
 
@@ -81,11 +83,11 @@ def import_errors(response: HttpResponse) -> list[str]:
     """The row errors the preview shows, as sentences."""
     result = response.context["result"]
     assert result is not None
-    return [message for row in result.invalid_rows for messages in row.error_dict.values() for message in messages]
+    return result.row_errors
 
 
 def export(client: Client, model: type[Model], resource: Any, fmt: str = "csv", query: str = "") -> HttpResponse:
-    fields = {f"{resource.__name__.lower()}_{name}": "on" for name in resource().get_export_order()}
+    fields = {f"{resource.__name__.lower()}_{name}": "on" for name in export_resource(resource)().get_export_order()}
     response = client.post(admin_url(model, "export") + query, {"format": FORMAT_INDEX[fmt], "resource": "0", **fields})
     assert response.status_code == 200, response.content[:500]
     return response

@@ -331,22 +331,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address the links in e-mails start with (no request tells a management command where the site is).
 SITE_URL = env("DJANGO_SITE_URL", default="") or "http://127.0.0.1:8000"
 
-# django-import-export: an import runs in one transaction and is all or nothing.
-IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-# The resources neutralise formulas themselves (core/imports.py): the library's own
+# django-import-export writes the exports (core.imports.export); imports are core.imports' own.
+# The columns neutralise formulas themselves (core/imports/columns.py): the library's own
 # escaping drops only a leading "=" and turns numbers into text, so it stays off.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Control characters would otherwise make the XLSX export fail.
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
-# Spreadsheets often end in empty rows; they are not rows to import.
-IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
-# An uploaded file waits for its confirmation in the database (core.models.PendingImport), which every
-# app server shares; the library's default keeps it in the local /tmp of one server.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "core.import_files.DatabaseStorage"
 # Uploads stay in memory, never in a temporary file, and beyond IMPORT_MAX_UPLOAD_BYTES they are not kept.
-FILE_UPLOAD_HANDLERS = ["core.import_files.BoundedMemoryUploadHandler"]
-# Limits of an import (core.import_files); each refuses the whole file with a Dutch message.
+FILE_UPLOAD_HANDLERS = ["core.imports.files.BoundedMemoryUploadHandler"]
+# Limits of an import (core.imports.files); each refuses the whole file with a Dutch message.
 IMPORT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 IMPORT_MAX_ROWS = 20_000
 IMPORT_MAX_COLUMNS = 100

@@ -88,7 +88,7 @@ def test_a_broken_utf8_file_with_a_bom_is_refused(bureau_client, plan_2024) -> N
 def test_an_unknown_separator_names_the_columns_found(bureau_client, plan_2024) -> None:
     content = csv_file([COSTS, cost_line()], "|")
     response = upload(bureau_client, CostLine, content)
-    [error] = [str(e.error) for e in response.context["result"].base_errors]
+    [error] = response.context["result"].file_errors
     assert error.startswith("Het bestand mist de kolom(men) ‘Jaar’, ‘Onderdeel’, ‘Omschrijving’; gevonden zijn")
     assert "gescheiden door een puntkomma (;) of een komma (,)" in error
 

@@ -1,15 +1,15 @@
-"""Uploaded import files: received in memory, kept in the database, read within limits, the Dutch way.
+"""Reading uploaded files within limits, the Dutch way (the readers of core.imports).
 
 - An upload never touches the local disk: `BoundedMemoryUploadHandler` keeps it in memory and stops
-  keeping bytes beyond the upload limit; the file then waits for its confirmation in the database
-  (`DatabaseStorage`, core.models.PendingImport), which every app server shares.
+  keeping bytes beyond the upload limit.
 - Reading is bounded: rows, columns, the declared size of an XLSX sheet, the unpacked size of the
   XLSX archive, and the time budget of the request. Each limit refuses the whole file with a Dutch
   message (`FileRefused`) before anything is imported.
 - CSV as Dutch Excel writes it: separator `;` or `,`, encoding UTF-8 (with or without BOM), UTF-16
-  or Windows-1252. The CSV export is what Dutch Excel opens in columns: UTF-8 with BOM and `;`.
+  or Windows-1252.
 - An XLSX cell that holds a formula is read as a `FormulaCell`, never as its (possibly missing)
-  cached value: the import refuses it on its row and column (core.imports).
+  cached value: the import refuses it on its row and column. Merged cells in a sheet refuse the file,
+  naming the ranges: only the first cell of a merge holds the value, the others would read as empty.
 """
 
 from __future__ import annotations
@@ -19,24 +19,16 @@ import csv
 import io
 import re
 import time
-import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-import tablib
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
-from django.db import transaction
-from django.db.models import Model
-from import_export.formats.base_formats import CSV, XLSX
-from import_export.tmp_storages import BaseStorage
 
-from .formatting import format_number
-from .models import PendingImport, PendingImportQuerySet
+from core.formatting import format_number
 
 # Limits ------------------------------------------------------------------------------------------
 
@@ -135,17 +127,24 @@ def cell_problem(value: Any) -> str | None:
 # Reading a file into a dataset ---------------------------------------------------------------------
 
 
-class NumberedDataset(tablib.Dataset):
-    """A dataset that remembers each row's number in the spreadsheet (blank rows are left out)."""
+@dataclass
+class Table:
+    """The cells of a file under its header, with each row's number in the spreadsheet (blank rows left out)."""
 
-    row_numbers: list[int]
+    headers: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+
+    def records(self) -> Iterable[tuple[int, dict[str, Any]]]:
+        for number, cells in zip(self.numbers, self.rows, strict=True):
+            yield number, dict(zip(self.headers, cells, strict=False))
 
 
 def _header_text(value: Any) -> str:
     return "" if value is None else str(value).strip().lstrip("\ufeff")
 
 
-def _dataset(header: list[str], rows: Iterable[tuple[int, list[Any]]], until: float | None) -> NumberedDataset:
+def _table(header: list[str], rows: Iterable[tuple[int, list[Any]]], until: float | None) -> Table:
     while header and not header[-1]:
         header.pop()  # empty columns after the last heading
     if not any(header):
@@ -153,8 +152,7 @@ def _dataset(header: list[str], rows: Iterable[tuple[int, list[Any]]], until: fl
             "De eerste rij van het bestand moet de kopregel zijn (de namen van de kolommen); die is leeg."
         )
     width = len(header)
-    dataset = NumberedDataset(headers=header)
-    dataset.row_numbers = []
+    table = Table(headers=header)
     maximum = limit("IMPORT_MAX_ROWS")
     for count, (number, cells) in enumerate(rows, 1):
         if count % 1000 == 0:
@@ -171,13 +169,13 @@ def _dataset(header: list[str], rows: Iterable[tuple[int, list[Any]]], until: fl
             cells = cells[:width]
         elif len(cells) < width:
             cells = [*cells, *([""] * (width - len(cells)))]
-        if len(dataset.row_numbers) >= maximum:
+        if len(table.numbers) >= maximum:
             raise too_many_rows()
-        dataset.append(cells)
-        dataset.row_numbers.append(number)
-    if not dataset.row_numbers:
+        table.rows.append(cells)
+        table.numbers.append(number)
+    if not table.numbers:
         raise FileRefused("Het bestand bevat geen rijen onder de kopregel; er is niets om in te lezen.")
-    return dataset
+    return table
 
 
 # CSV
@@ -248,7 +246,7 @@ def detect_separator(text: str, expected_columns: Sequence[str] = ()) -> str:
     return max(SEPARATORS, key=score)
 
 
-def read_csv(content: bytes, expected_columns: Sequence[str] = (), until: float | None = None) -> NumberedDataset:
+def read_csv(content: bytes, expected_columns: Sequence[str] = (), until: float | None = None) -> Table:
     text = decode_text(content)
     separator = detect_separator(text, expected_columns)
     maximum = limit("IMPORT_MAX_ROWS")
@@ -268,7 +266,7 @@ def read_csv(content: bytes, expected_columns: Sequence[str] = (), until: float 
         header = [_header_text(cell) for cell in next(reader, [])]
         if len(header) > max_columns:
             raise FileRefused(f"De kopregel heeft meer dan {max_columns} kolommen; dat is geen export van ons.")
-        return _dataset(header, records(), until)
+        return _table(header, records(), until)
     except csv.Error:
         raise FileRefused(
             f"Het CSV-bestand is niet te lezen bij regel {reader.line_num}: een cel is te lang of een "
@@ -304,7 +302,31 @@ def _cell_value(cell: Any) -> Any:
     return cell.value
 
 
-def read_xlsx(content: bytes, until: float | None = None) -> NumberedDataset:
+MERGE_CELL = re.compile(rb'<(?:[A-Za-z0-9_]+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
+
+
+def _check_merged_cells(sheet: Any) -> None:
+    """Refuse a sheet with merged cells, naming the ranges (openpyxl's read-only mode does not list them)."""
+    ranges: list[str] = []
+    with sheet.parent._archive.open(sheet._worksheet_path) as xml:
+        tail = b""
+        while chunk := xml.read(1 << 16):
+            text = tail + chunk
+            ranges.extend(match.decode() for match in MERGE_CELL.findall(text))
+            # A tag cut in two at the end of a chunk is found in the next one; none is counted twice.
+            cut = text.rfind(b"<")
+            tail = text[cut:] if cut >= 0 and b">" not in text[cut:] else b""
+    ranges = list(dict.fromkeys(ranges))  # a tag cut at a chunk's end may be seen twice
+    if ranges:
+        shown = ", ".join(ranges[:5]) + (f" en {len(ranges) - 5} andere" if len(ranges) > 5 else "")
+        raise FileRefused(
+            f"Het werkblad heeft samengevoegde cellen ({shown}). Alleen de eerste cel van een samenvoeging "
+            f"heeft een waarde; de andere zouden als leeg worden ingelezen. Maak het samenvoegen ongedaan, "
+            f"vul elke cel en lees het bestand opnieuw in."
+        )
+
+
+def read_xlsx(content: bytes, until: float | None = None) -> Table:
     """The first sheet, read-only; its declared size is checked before a single row is read."""
     import openpyxl  # only for XLSX files
 
@@ -331,6 +353,7 @@ def read_xlsx(content: bytes, until: float | None = None) -> NumberedDataset:
                 f"Het werkblad is opgegeven als {format_number(declared_columns)} kolommen breed; er worden hoogstens "
                 f"{max_columns} kolommen ingelezen. Kopieer de gegevens naar een nieuw werkblad."
             )
+        _check_merged_cells(sheet)
         # Read what is there, however the sheet declares its size (a declared size can also be too small).
         sheet.reset_dimensions()
         rows = sheet.iter_rows(min_row=1, max_col=max_columns + 1)
@@ -347,45 +370,18 @@ def read_xlsx(content: bytes, until: float | None = None) -> NumberedDataset:
                     raise too_many_columns(number, max_columns)
                 yield number, values[:max_columns]
 
-        return _dataset(header, numbered(), until)
+        return _table(header, numbered(), until)
     finally:
         book.close()
 
 
 def read_table(
     content: bytes, file_format: str, expected_columns: Sequence[str] = (), until: float | None = None
-) -> NumberedDataset:
+) -> Table:
     """The rows of an uploaded file, or FileRefused with the Dutch reason."""
     if file_format == "xlsx":
         return read_xlsx(content, until)
     return read_csv(content, expected_columns, until)
-
-
-# Formats offered in the admin --------------------------------------------------------------------
-
-
-class DutchCSV(CSV):
-    """CSV as Dutch Excel reads and writes it."""
-
-    label = "CSV (Excel; puntkomma's, UTF-8)"
-
-    def create_dataset(self, in_stream: Any, **kwargs: Any) -> Any:
-        content = in_stream.encode("utf-8") if isinstance(in_stream, str) else bytes(in_stream)
-        return read_csv(content)
-
-    def export_data(self, dataset: Any, **kwargs: Any) -> str:
-        # The BOM tells Excel the file is UTF-8 (for the € and ë); the semicolon is the Dutch list separator.
-        return "\ufeff" + dataset.export("csv", delimiter=";")
-
-    def get_content_type(self) -> str:
-        return "text/csv; charset=utf-8"
-
-
-class DutchXLSX(XLSX):
-    label = "Excel-werkmap (XLSX)"
-
-    def create_dataset(self, in_stream: Any) -> Any:
-        return read_xlsx(bytes(in_stream))
 
 
 # Receiving an upload ------------------------------------------------------------------------------
@@ -446,74 +442,3 @@ def upload_content(upload: Any) -> bytes:
     if len(content) > maximum:
         raise FileRefused(f"Het bestand is groter dan {megabytes(maximum)}. Splits het bestand in kleinere delen.")
     return content
-
-
-# Waiting for the confirmation ---------------------------------------------------------------------
-
-
-class PendingImportMissing(Exception):
-    """No pending import with this id for this user and model (never uploaded, someone else's, expired, used)."""
-
-
-def parse_id(name: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(name))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
-class DatabaseStorage(BaseStorage):
-    """django-import-export's temporary storage, kept in the database (core.models.PendingImport).
-
-    Unlike the library's TempFolderStorage it never opens a path: `name` is only ever looked up as
-    the id of a PendingImport of the same user and model, so a forged name reads and deletes nothing.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.user: Any = kwargs.get("user")
-        self.model: type[Model] | None = kwargs.get("model")
-        self.file_name = str(kwargs.get("file_name") or "")
-        self.file_format = str(kwargs.get("file_format") or "")
-        self.resource = int(kwargs.get("resource") or 0)
-
-    def _pending(self) -> PendingImportQuerySet:
-        if self.model is None or getattr(self.user, "pk", None) is None:
-            raise PendingImportMissing
-        pk = parse_id(self.name)
-        if pk is None:
-            raise PendingImportMissing
-        return PendingImport.objects.usable_by(self.user, self.model).filter(pk=pk)
-
-    def save(self, data: Any) -> None:
-        user = self.user
-        if self.model is None or user is None or getattr(user, "pk", None) is None:
-            raise ImproperlyConfigured("DatabaseStorage needs the user and the model of the import.")
-        pending = PendingImport.objects.create(
-            user=user,
-            model=self.model._meta.label_lower,
-            file_name=self.file_name[:255],
-            file_format=self.file_format,
-            resource=self.resource,
-            content=data.encode("utf-8") if isinstance(data, str) else bytes(data),
-        )
-        self.name = str(pending.pk)
-
-    def read(self) -> bytes:
-        pending = self._pending().first()
-        if pending is None:
-            raise PendingImportMissing
-        return bytes(pending.content)
-
-    def remove(self) -> None:
-        self._pending().delete()
-
-    def claim(self) -> PendingImport:
-        """The pending import, removed in the caller's transaction: a second confirmation finds nothing."""
-        with transaction.atomic():
-            pending = self._pending().select_for_update().first()
-            if pending is None:
-                raise PendingImportMissing
-            pending.content = bytes(pending.content)
-            PendingImport.objects.filter(pk=pending.pk).delete()
-        return pending
