@@ -138,7 +138,7 @@ class ActionByPlace(Lookup):
 class Author(Lookup):
     """Who wrote an update, by user name: part of the update's natural key, never written by an import.
 
-    An empty cell is the importing user (`key_default`); a new update is always the importing user's.
+    An empty cell names an update without an author; a new update is always the importing user's.
     """
 
     render_path = "username"
@@ -174,6 +174,7 @@ class ProgressUpdateResource(Resource):
     author = Author("author", "Auteur")
 
     key = ("action", "date", "author")
+    optional_keys = ("author",)
     select_related = ("action__section__plan", "author")
     # One by one through the service (its checks, its author), not in bulk.
     bulk_insert = False
@@ -181,9 +182,6 @@ class ProgressUpdateResource(Resource):
     @classmethod
     def required_headers(cls) -> list[str]:
         return [YEAR, SECTION, "Volgorde", "Datum", "Status", "Percentage"]
-
-    def key_default(self, column_name: str) -> Any:
-        return self.user if column_name == "author" else None
 
     def new(self) -> Any:
         return ProgressUpdate(author=self.user)

@@ -38,6 +38,8 @@ class Resource:
     select_related: ClassVar[tuple[str, ...]] = ()
     # Key columns matched in any case: "ALMELO" in a file is the existing Almelo, whose spelling stays.
     case_insensitive_keys: ClassVar[tuple[str, ...]] = ()
+    # Key columns that may be empty (an update without an author is still named by its action and date).
+    optional_keys: ClassVar[tuple[str, ...]] = ()
     # New rows are inserted in batches (with their historical records) unless `write` is the service's.
     bulk_insert: ClassVar[bool] = True
     columns: ClassVar[dict[str, Column]] = {}
@@ -82,9 +84,9 @@ class Resource:
             value = getattr(obj, _attname(cls.model, column.attribute))
             if isinstance(value, str) and column.name in cls.case_insensitive_keys:
                 value = value.casefold()
-            if value in (None, ""):
+            if value in (None, "") and column.name not in cls.optional_keys:
                 return None
-            parts.append(value)
+            parts.append(None if value == "" else value)
         return tuple(parts)
 
     # Rules ------------------------------------------------------------------------------------
@@ -96,10 +98,6 @@ class Resource:
     def new(self) -> Model:
         """The object a row that names no existing one starts from."""
         return self.model()
-
-    def key_default(self, column_name: str) -> Any:
-        """The key part an empty key cell stands for (None: the row names no existing object)."""
-        return None
 
     def refusal(self, instance: Model) -> str | None:
         """Why the user may not write this object (in Dutch), or None when the policy allows it."""

@@ -223,15 +223,13 @@ class _Reader:
                 value = column.parse(record.get(column.header), record, self.cache)
             except (ValueError, KeyError):
                 return None  # the row's own errors are reported when its cells are read
-            if value in (None, ""):
-                value = self.resource.key_default(column.name)
             if isinstance(value, Model):
                 value = value.pk
             if isinstance(value, str) and column.name in self.kind.case_insensitive_keys:
                 value = value.casefold()
-            if value in (None, ""):
+            if value in (None, "") and column.name not in self.kind.optional_keys:
                 return None
-            parts.append(value)
+            parts.append(None if value == "" else value)
         return tuple(parts)
 
     def read_row(
