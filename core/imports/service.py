@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -370,6 +370,8 @@ class _Reader:
                 )
             except ValidationError as error:
                 row.errors.extend(self.sentences(row.number, error.update_error_dict({})))
+            except PermissionDenied as refusal:
+                row.errors.append(_("Rij %(row)s: %(error)s") % {"row": row.number, "error": str(refusal)})
             except DatabaseError as error:
                 row.errors.append(_("Rij %(row)s: %(error)s") % {"row": row.number, "error": database_refusal(error)})
 
