@@ -1,8 +1,9 @@
 """`manage.py bench_import`: how long importing 10,000 cost lines takes, as the admin does it.
 
-The admin runs an import in two requests: the upload with its preview (the file read, every row
-checked with the permission policy and a dry run, the file stored to wait for its confirmation),
-then the confirmation (the stored file read and imported for real). Both are posted here through
+The admin runs an import in two requests (core.imports): the upload with its preview (the file
+read, every row checked with the model's validation and the permission policy, the file stored with
+its rows' versions to wait for its confirmation), then the confirmation (the stored file claimed,
+read, checked again and written in one transaction). Both are posted here through
 the real admin views, as a browser would. Also timed: the refusal of a crafted XLSX that declares a
 sheet of 1,048,576 rows (target under 2 s). Runs against a throw-away test database, never against
 real data.
