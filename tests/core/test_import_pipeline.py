@@ -162,3 +162,17 @@ def test_merged_cells_in_the_data_are_refused_naming_the_range(bureau_client, pl
     assert error.startswith("Het werkblad heeft samengevoegde cellen (B4:B18).")
     assert not CostLine.objects.filter(label__startswith="Kosten ").exists()
     assert PendingImport.objects.count() == 0
+
+
+# Amounts as our pages write them ----------------------------------------------------------------------
+
+
+def test_amounts_copied_from_our_pages_read_back_as_they_were_shown(bureau_client, plan_2024) -> None:
+    rows = [new_line("Nog niet bekend", "pm"), new_line("Niets", "-"), new_line("Negatief", "−12.500")]
+    rows[1][3], rows[2][3] = "901", "902"
+    preview = upload(bureau_client, CostLine, csv_file([COSTS, *rows], ";"))
+    assert preview.context["result"].errors == []
+    assert [row["cells"][4].text for row in preview.context["preview_rows"]] == ["pm", "-", "−12.500"]
+    assert confirm(bureau_client, preview).status_code == 302
+    amounts = dict(CostLine.objects.filter(order__in=[900, 901, 902]).values_list("label", "amount"))
+    assert amounts == {"Nog niet bekend": None, "Niets": 0, "Negatief": -12_500}
