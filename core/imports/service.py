@@ -13,6 +13,7 @@ error ("gewijzigd door <naam> om <tijd> na uw voorbeeld") and nothing is written
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,8 +106,18 @@ class ImportRefused(Exception):
 
 
 def preview(kind: type[Resource], table: Table, user: Any, *, until: float | None = None) -> Outcome:
-    """What the import would do, row by row; nothing is written."""
-    return _Reader(kind, user, until, show=True).read(table)
+    """What the import would do, row by row; nothing is written.
+
+    Rows written through an app's service (not in batches) are also written in a transaction that
+    is rolled back, so the preview shows every rule of that service, also the ones it adds later.
+    """
+    reader = _Reader(kind, user, until, show=True)
+    outcome = reader.read(table)
+    if not kind.bulk_insert and not outcome.has_errors():
+        with contextlib.suppress(ImportRefused), transaction.atomic():
+            reader.write(outcome)
+            raise ImportRefused(outcome)  # always rolled back
+    return outcome
 
 
 def apply(

@@ -232,6 +232,34 @@ def test_import_ignores_the_author_column_and_checks_the_rules(action: Action, c
     assert ProgressUpdate.objects.count() == 1
 
 
+def test_imported_progress_is_written_by_the_progress_service_and_its_rules_show_in_the_preview(
+    action: Action, coordinator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+    report = services.report_progress
+
+    def with_a_new_rule(**kwargs: Any) -> ProgressUpdate:
+        """The service as another change may make it: a rule of its own, beyond progress_errors."""
+        calls.append(kwargs)
+        if kwargs["percentage"] == 35:
+            raise ValidationError({"date": "Een regel die alleen de service kent."})
+        return report(**kwargs)
+
+    monkeypatch.setattr(services, "report_progress", with_a_new_rule)
+    client = logged_in(coordinator)
+    row = ["2024", action.section.slug, str(action.order), "2024-07-04", "op koers"]
+    preview = upload(client, ProgressUpdate, csv_file([IMPORT_HEADER, [*row, "35", "", ""]]))
+    assert import_errors(preview) == ["Rij 2, kolom ‘Datum’: Een regel die alleen de service kent."]
+    assert "confirm_form" not in preview.context
+    assert not ProgressUpdate.objects.exists()  # the preview's trial write was rolled back
+
+    preview = upload(client, ProgressUpdate, csv_file([IMPORT_HEADER, [*row, "40", "", ""]]))
+    assert not ProgressUpdate.objects.exists()
+    assert confirm(client, preview).status_code == 302
+    assert (calls[-1]["user"], calls[-1]["percentage"]) == (coordinator, 40)
+    assert (only_update(action).author, only_update(action).percentage) == (coordinator, 40)
+
+
 def test_import_refuses_another_districts_action(plan_2024: AnnualPlan, coordinator: Any) -> None:
     other = Action.objects.get(title="Uitvoeringsspecialist Bibob werven")
     content = csv_file(
