@@ -1,4 +1,6 @@
-"""The one table of core: uploaded import files waiting for their confirmation (see core.imports).
+"""The tables of core, none of them domain data, and `Versioned`, the stale-edit rule every editable model inherits.
+
+PendingImport: uploaded import files waiting for their confirmation (see core.imports).
 
 An import has two requests, the preview and the confirmation, and with several app servers they can
 land on different machines. The uploaded file therefore waits in the database that every server
@@ -60,3 +62,21 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.model}, {self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Versioned(models.Model):
+    """A model people edit side by side: a form opened before someone else saved cannot overwrite that save.
+
+    The one place the stale-edit rule is attached to a model: inheriting this gives the `version`
+    number that every admin change form, inline row and progress form carries as a hidden field
+    (core.admin_policy.VersionCheckForm) and that `core.history.save_if_current` raises in the
+    UPDATE itself. The number is a lock, not data: historical records leave it out
+    (`HistoricalRecords(excluded_fields=[VERSION_FIELD])`), so restoring an old version never
+    restores an old number. A fixture without it loads at the default, 1.
+    """
+
+    # Raised by every save through a form; a form that carries an older number is stale.
+    version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
+
+    class Meta:
+        abstract = True

@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 import audit
-from core import clock, permissions
+from core import clock, history, permissions
 
 from .adoption_checks import failing_checks
 from .models import Action, ActionSnapshot, AnnualPlan, ProgressUpdate, QuarterClose, Status
@@ -151,12 +151,15 @@ def report_progress(
     percentage: int,
     narrative: str = "",
     update: ProgressUpdate | None = None,
+    expected_version: int | None = None,
 ) -> ProgressUpdate:
     """Record a progress update on `action` (or correct `update`), written by `user`.
 
     The one way progress is written: the author is always `user`, never something a form or a file
     says; dates in the future or inside a closed quarter are refused (ValidationError, in Dutch, per
-    field); the policy decides who may report on which action (PermissionDenied).
+    field); the policy decides who may report on which action (PermissionDenied). A correction made
+    in a form passes the version the form was opened with: saved by someone else since, and nothing
+    is written (`core.history.StaleVersionError`).
     """
     if update is None:
         update = ProgressUpdate(action=action)
@@ -176,7 +179,10 @@ def report_progress(
     update.author = user
     update.full_clean()
     update._history_user = user  # type: ignore[attr-defined]
-    update.save()
+    if update.pk is not None and expected_version is not None:
+        history.save_if_current(update, expected=expected_version)
+    else:
+        update.save()
     return update
 
 
