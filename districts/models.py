@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core import memo, permissions
+from core import clock, memo, permissions
 from core.history import VERSION_FIELD
 from core.models import Versioned
 from strategy.models import QUARTER_VALIDATORS, Action, AnnualPlan, PlanSection, plan_label
@@ -450,6 +450,10 @@ class BaselineAssessment(Versioned):
         return self.norm.district_plan.get_absolute_url()
 
     def clean(self) -> None:
+        # A stand is what was seen on a day, as a progress update is: the same rule, the same message,
+        # in the admin, the round screen and the import (they all run clean()).
+        if self.assessed_on and self.assessed_on > clock.today():
+            raise ValidationError({"assessed_on": clock.FUTURE_DATE})
         if (
             self.municipality_id
             and self.norm_id

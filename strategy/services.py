@@ -89,7 +89,7 @@ def reopen_plan(*, plan: AnnualPlan, user: Any, reason: str) -> AnnualPlan:
 # Progress ----------------------------------------------------------------------------------------
 
 PERCENTAGE_ERROR = "Vul een percentage tussen 0 en 100 in."
-FUTURE_DATE = "De datum ligt in de toekomst; vul vandaag of een eerdere datum in."
+FUTURE_DATE = clock.FUTURE_DATE
 DONE_IS_100 = "Een afgeronde actie staat op 100%. Pas het percentage of de status aan."
 NOT_ALLOWED = "U mag geen voortgang melden voor deze actie."
 NON_FIELD = "__all__"

@@ -121,4 +121,3 @@ def test_the_version_is_no_part_of_the_history() -> None:
     for factory, *_rest in EDITABLE:
         model = factory._meta.model
         assert "version" not in {f.name for f in model.history.model._meta.fields}, model
-
