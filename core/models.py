@@ -1,6 +1,7 @@
 """The tables of core, none of them domain data, and `Versioned`, the stale-edit rule every editable model inherits.
 
-PendingImport: uploaded import files waiting for their confirmation (see core.imports).
+PendingImport: uploaded import files waiting for their confirmation (see core.imports); WorkerHeartbeat:
+the last sign of life of each background worker (see core.worker).
 
 An import has two requests, the preview and the confirmation, and with several app servers they can
 land on different machines. The uploaded file therefore waits in the database that every server
@@ -80,3 +81,28 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one background worker (`manage.py run_worker`), written by its loop.
+
+    One row per worker process, kept up to date while the loop turns (see core.worker): /health/worker/
+    and the admin's start page read it to tell whether PDFs are still being made.
+    """
+
+    worker_id = models.CharField(_("worker"), max_length=64, unique=True)
+    host = models.CharField(_("machine"), max_length=255)
+    pid = models.PositiveIntegerField(_("proces"))
+    started_at = models.DateTimeField(_("gestart op"))
+    beat_at = models.DateTimeField(_("laatste teken van leven"), db_index=True)
+    # Set while the loop runs one task (a PDF), which may take longer than the loop's usual silence.
+    busy_since = models.DateTimeField(_("bezig sinds"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("gestopt op"), null=True, blank=True)
+    stop_reason = models.CharField(_("reden"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"

@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
-    # PDFs are rendered in the background by `manage.py db_worker` (django-tasks, database backend).
+    # PDFs are rendered in the background by `manage.py run_worker` (django-tasks, database backend).
     "django_tasks",
     "django_tasks_db",
     "core",
@@ -231,7 +231,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "init_command": "PRAGMA journal_mode=WAL",
             "transaction_mode": "IMMEDIATE",
-            "timeout": env.int("SQLITE_TIMEOUT", default=20),
+            "timeout": 20,
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -398,6 +398,7 @@ LOGGING: dict[str, Any] = {
     },
 }
 
-# Background work (the PDFs): queued in the database, run by `manage.py db_worker` beside the web
-# server (`make run`; in production a systemd unit or Procfile line, see README).
+# Background work (the PDFs): queued in the database, run by `manage.py run_worker` (django-tasks'
+# db_worker with a heartbeat, core.worker) beside the web server (`make run`; in production a systemd
+# unit or Procfile line, see README).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -10,8 +10,6 @@ saves and 2 in 30 one-row imports failed with "database is locked" while the wor
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import sqlite3
 import subprocess
 import sys
@@ -20,43 +18,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-BASE_DIR = Path(settings.BASE_DIR)
+from tests.core.processes import BASE_DIR, app_env, manage
+
 ROUNDS = 30
 
 pytestmark = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
     reason="about SQLite only; runs once, in the SQLite round of the suite",
 )
-
-
-def app_env(database_url: str) -> dict[str, str]:
-    """The environment of `make run`: production settings on a SQLite file, the database task backend."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="riec_plan.settings.base",
-        DATABASE_URL=database_url,
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="testserver,127.0.0.1",
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        DJANGO_SECURE_COOKIES="false",
-        DJANGO_STATICFILES_STORAGE="django.contrib.staticfiles.storage.StaticFilesStorage",
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str, timeout: int = 600) -> str:
-    result = subprocess.run(  # noqa: S603 (our own manage.py)
-        [sys.executable, str(BASE_DIR / "manage.py"), *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
 
 
 def test_saves_and_imports_beside_the_worker_never_find_the_database_locked(tmp_path: Path) -> None:
@@ -71,7 +40,7 @@ def test_saves_and_imports_beside_the_worker_never_find_the_database_locked(tmp_
     # (8 of 30 saves and 2 of 30 imports "database is locked" when it was written), not 1 run in 3.
     with open(log_path, "wb") as log:
         worker = subprocess.Popen(  # noqa: S603 (the project's own worker)
-            [sys.executable, str(BASE_DIR / "manage.py"), "db_worker", "--no-startup-delay", "--interval", "0"],
+            [sys.executable, str(BASE_DIR / "manage.py"), "run_worker", "--no-startup-delay", "--interval", "0"],
             cwd=BASE_DIR,
             env=env,
             stdout=log,
