@@ -121,3 +121,50 @@ def test_the_version_is_no_part_of_the_history() -> None:
     for factory, *_rest in EDITABLE:
         model = factory._meta.model
         assert "version" not in {f.name for f in model.history.model._meta.fields}, model
+
+
+# Inline rows: the row of a child on its parent's page carries the child's version -------------------
+
+# (factory of the child, its parent's attribute, field, first value, stale value)
+INLINE_ROWS: list[tuple[Callable[[], Model], str, str, str, str]] = [
+    (strategy.GoalFactory, "strategy", "title", "Doel A", "Doel B"),
+    (strategy.ProgrammeLineFactory, "strategy", "title", "Lijn A", "Lijn B"),
+    (strategy.ActionFactory, "section", "owner", "Politie", "Gemeente"),
+    (strategy.ProgressUpdateFactory, "action", "narrative", "Loopt.", "Loopt niet."),
+    (budget.CostSplitFactory, "cost_line", "amount", "2000", "3000"),
+    (districts.MunicipalityFactory, "district", "name", "Gemeente A", "Gemeente B"),
+    (districts.DistrictFocusThemeFactory, "district_plan", "label", "Label A", "Label B"),
+    (districts.DevelopmentFactory, "district_plan", "title", "Ontwikkeling A", "Ontwikkeling B"),
+    (districts.BaselineNormFactory, "district_plan", "title", "Norm A", "Norm B"),
+]
+
+
+@pytest.mark.parametrize(
+    ("factory", "parent_name", "field", "first", "stale"),
+    INLINE_ROWS,
+    ids=[row[0]._meta.model.__name__ for row in INLINE_ROWS],
+)
+def test_a_stale_inline_row_is_refused_on_its_parents_page(
+    bureau_client: Client, second_client: Client, factory: Any, parent_name: str, field: str, first: str, stale: str
+) -> None:
+    child = factory()
+    parent = getattr(child, parent_name)
+    parent_url = admin_url(parent, "change", parent.pk)
+    page = second_client.get(parent_url)
+    (formset,) = [i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is type(child)]
+    (row,) = [form for form in formset.initial_forms if form.instance.pk == child.pk]
+    theirs = admin_post_data(page)
+    # The first colleague saves the child on its own page.
+    child_url = admin_url(child, "change", child.pk)
+    saved = bureau_client.post(child_url, {**admin_post_data(bureau_client.get(child_url)), field: first})
+    assert saved.status_code == 302
+
+    response = second_client.post(parent_url, {**theirs, row.add_prefix(field): stale})
+
+    assert response.status_code == 200
+    (refused,) = [i.formset for i in response.context["inline_admin_formsets"] if i.formset.model is type(child)]
+    errors = [error for form in refused.forms for error in form.non_field_errors()]
+    label = capfirst(str(type(child)._meta.get_field(field).verbose_name))
+    assert f"{label}: “{shown(stale)}” → “{shown(first)}”" in errors
+    child.refresh_from_db()
+    assert (str(getattr(child, field)), child.version) == (first, 2)
