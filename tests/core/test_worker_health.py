@@ -7,12 +7,15 @@ real worker process, and its death, are in tests/core/test_worker_process.py.
 from __future__ import annotations
 
 import datetime
+import io
 import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.test import Client, override_settings
+from django_tasks_db.models import DBTaskResult
 from pytest_django.asserts import assertContains, assertNotContains
 
 from core import worker
@@ -127,3 +130,16 @@ def test_rows_of_workers_gone_for_a_week_are_removed_when_a_worker_starts() -> N
     beating("nieuw")
 
     assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["nieuw"]
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_the_worker_runs_the_queue_beating_and_says_when_it_stops() -> None:
+    refresh_documents.enqueue()
+
+    call_command("run_worker", batch=True, no_startup_delay=True, interval=0, stdout=io.StringIO())
+
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["SUCCESSFUL"]
+    (row,) = WorkerHeartbeat.objects.all()
+    assert row.busy_since is None
+    assert row.stopped_at is not None and row.stop_reason == "gestopt"
+    assert health()[0] == 503  # a worker that stopped on purpose runs no more either

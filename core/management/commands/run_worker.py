@@ -43,12 +43,16 @@ class HeartbeatWorker(db_worker.Worker):
     def run(self) -> None:
         try:
             self.run_rounds()
-        except Exception as exc:  # SystemExit (a stop signal) and KeyboardInterrupt are no failure
+        except Exception as exc:
             logger.exception("De worker-lus is gestopt door een fout; het proces stopt met code 1")
             self.heartbeat.stop(f"{type(exc).__name__}: {exc}")
             # os._exit, not sys.exit: under the autoreloader this runs in a thread, whose SystemExit
             # would end only the thread and leave a process that makes no PDFs.
             os._exit(1)
+        except BaseException:  # a stop signal (SystemExit) or Ctrl-C: no failure, but no worker either
+            self.heartbeat.stop("gestopt")
+            raise
+        self.heartbeat.stop("gestopt")  # --batch or --max-tasks done, or stopped after its task
 
     def run_rounds(self) -> None:
         self.heartbeat.start()
