@@ -85,10 +85,11 @@ class WorkerStatus:
         """What the bureau reads in the admin when the worker is down; "" while it runs."""
         if self.running:
             return ""
+        restart = "Vraag de technisch beheerder hem (opnieuw) te starten."
         if self.last_seen is None:
-            return "PDF-worker draait niet: er heeft nog nooit een worker gedraaid. Nieuwe PDF's worden niet gemaakt."
+            return f"PDF-worker draait niet: er heeft nog nooit een worker gedraaid. Er komen geen PDF's. {restart}"
         since = formats.date_format(timezone.localtime(self.last_seen), "j F Y H:i")
-        return f"PDF-worker draait niet sinds {since}. Nieuwe PDF's worden niet gemaakt tot hij weer draait."
+        return f"PDF-worker draait niet sinds {since}. Nieuwe PDF's worden niet gemaakt tot hij weer draait. {restart}"
 
 
 def _alive(row: WorkerHeartbeat, now: datetime.datetime) -> bool:
