@@ -37,10 +37,11 @@ demo-users: load
 	DJANGO_DEBUG=true $(PY) manage.py create_demo_users
 
 # The web server and, beside it, the worker that renders the PDFs in the background; stopping
-# runserver (Ctrl-C) stops the worker too.
+# runserver (Ctrl-C) stops the worker too. (A worker whose loop fails stops with code 1; the admin's
+# start page then says "PDF-worker draait niet sinds ...".)
 run: demo-users
 	-@bash scripts/debian-packages.sh
-	DJANGO_DEBUG=true $(PY) manage.py db_worker & worker=$$!; \
+	DJANGO_DEBUG=true $(PY) manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core import memo
+from core.history import VERSION_FIELD
+from core.models import Versioned
 from strategy.models import AnnualPlan, ProgrammeLine, plan_label
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ class CostGroupManager(models.Manager["CostGroup"]):
         return self.get(plan__year=year, category=category, title=title)
 
 
-class CostGroup(models.Model):
+class CostGroup(Versioned):
     """A heading inside a part of table 4.1, such as "Lijn 1: Casuïstiek sneller en effectiever maken"."""
 
     plan = models.ForeignKey(
@@ -50,7 +52,7 @@ class CostGroup(models.Model):
 
     objects = CostGroupManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("kostengroep")
@@ -83,7 +85,7 @@ class CostLineManager(models.Manager["CostLine"]):
         return self.get(plan__year=year, category=category, label=label)
 
 
-class CostLine(models.Model):
+class CostLine(Versioned):
     """One line of table 4.1, in whole euros; no amount means "pm" (not yet known)."""
 
     plan = models.ForeignKey(
@@ -126,12 +128,9 @@ class CostLine(models.Model):
         ),
     )
 
-    # Raised by every save through the admin; a form that carries an older number is stale.
-    version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
-
     objects = CostLineManager()
 
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("kostenregel")
@@ -204,7 +203,7 @@ class CostSplitManager(models.Manager["CostSplit"]):
         )
 
 
-class CostSplit(models.Model):
+class CostSplit(Versioned):
     """Part of a cost line charged to one programme line, when a line is shared by several.
 
     The plan's overhead for the reinforcement programme, for example, is carried partly by
@@ -224,7 +223,7 @@ class CostSplit(models.Model):
 
     objects = CostSplitManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("verdeling over een lijn")
@@ -255,7 +254,7 @@ class FundingSourceManager(models.Manager["FundingSource"]):
         return self.get(plan__year=year, label=label)
 
 
-class FundingSource(models.Model):
+class FundingSource(Versioned):
     """One line of table 4.2: who pays how much, from which stream."""
 
     class Funder(models.TextChoices):
@@ -285,7 +284,7 @@ class FundingSource(models.Model):
 
     objects = FundingSourceManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("dekking")
@@ -321,7 +320,7 @@ class ProgrammeAllocationManager(models.Manager["ProgrammeAllocation"]):
         return self.get(plan__year=plan_year, programme_line__number=line_number, year=year, kind=kind)
 
 
-class ProgrammeAllocation(models.Model):
+class ProgrammeAllocation(Versioned):
     """One cell of table 4.3: a programme line's money for a year, in thousands of euros."""
 
     class Kind(models.TextChoices):
@@ -350,7 +349,7 @@ class ProgrammeAllocation(models.Model):
 
     objects = ProgrammeAllocationManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("meerjarenraming")
@@ -393,7 +392,7 @@ class SpendingQuerySet(models.QuerySet["Spending"]):
         return self.filter(cost_line__plan=plan, year=plan.year)
 
 
-class Spending(models.Model):
+class Spending(Versioned):
     """What was actually spent on a cost line in one quarter (realisatie), in whole euros."""
 
     cost_line = models.ForeignKey(
@@ -420,7 +419,7 @@ class Spending(models.Model):
 
     objects = SpendingQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("besteding")

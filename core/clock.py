@@ -7,6 +7,9 @@ import datetime
 
 from django.utils import timezone
 
+# What is dated by what someone saw (a progress update, a stand of basis op orde) cannot lie ahead.
+FUTURE_DATE = "De datum ligt in de toekomst; vul vandaag of een eerdere datum in."
+
 
 def today() -> datetime.date:
     return timezone.localdate()

@@ -1,4 +1,7 @@
-"""The one table of core: uploaded import files waiting for their confirmation (see core.imports.pending).
+"""The tables of core, none of them domain data, and `Versioned`, the stale-edit rule every editable model inherits.
+
+PendingImport: uploaded import files waiting for their confirmation (see core.imports.pending); WorkerHeartbeat:
+the last sign of life of each background worker (see core.worker).
 
 An import has two requests, the preview and the confirmation, and with several app servers they can
 land on different machines. The uploaded file therefore waits in the database that every server
@@ -65,3 +68,46 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.model}, {self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Versioned(models.Model):
+    """A model people edit side by side: a form opened before someone else saved cannot overwrite that save.
+
+    The one place the stale-edit rule is attached to a model: inheriting this gives the `version`
+    number that every admin change form, inline row and progress form carries as a hidden field
+    (core.admin_policy.VersionCheckForm) and that `core.history.save_if_current` raises in the
+    UPDATE itself. The number is a lock, not data: historical records leave it out
+    (`HistoricalRecords(excluded_fields=[VERSION_FIELD])`), so restoring an old version never
+    restores an old number. A fixture without it loads at the default, 1.
+    """
+
+    # Raised by every save through a form; a form that carries an older number is stale.
+    version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one background worker (`manage.py run_worker`), written by its loop.
+
+    One row per worker process, kept up to date while the loop turns (see core.worker): /health/worker/
+    and the admin's start page read it to tell whether PDFs are still being made.
+    """
+
+    worker_id = models.CharField(_("worker"), max_length=64, unique=True)
+    host = models.CharField(_("machine"), max_length=255)
+    pid = models.PositiveIntegerField(_("proces"))
+    started_at = models.DateTimeField(_("gestart op"))
+    beat_at = models.DateTimeField(_("laatste teken van leven"), db_index=True)
+    # Set while the loop runs one task (a PDF), which may take longer than the loop's usual silence.
+    busy_since = models.DateTimeField(_("bezig sinds"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("gestopt op"), null=True, blank=True)
+    stop_reason = models.CharField(_("reden"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"

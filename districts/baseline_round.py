@@ -85,7 +85,8 @@ class BaselineRoundForm(forms.Form):
                     label=_("Datum %(municipality)s bij %(norm)s") % {"municipality": municipality, "norm": norm.title},
                     required=False,
                     initial=today,
-                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                    # The browser offers no day after today; clean() refuses one all the same.
+                    widget=forms.DateInput(attrs={"type": "date", "max": today.isoformat()}, format="%Y-%m-%d"),
                     error_messages={"invalid": _("Vul een geldige datum in.")},
                 )
                 cells.append(

@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core import memo, permissions
+from core import clock, memo, permissions
+from core.history import VERSION_FIELD
+from core.models import Versioned
 from strategy.models import QUARTER_VALIDATORS, Action, AnnualPlan, PlanSection, plan_label
 
 
@@ -27,7 +29,7 @@ class DistrictManager(models.Manager["District"]):
         return self.get(name=name)
 
 
-class District(models.Model):
+class District(Versioned):
     name = models.CharField(_("naam"), max_length=100, unique=True)
     slug = models.SlugField(_("kenmerk"), max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(_("volgorde"), unique=True)
@@ -41,7 +43,7 @@ class District(models.Model):
 
     objects = DistrictManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("district")
@@ -63,7 +65,7 @@ class MunicipalityManager(models.Manager["Municipality"]):
         return self.get(name=name)
 
 
-class Municipality(models.Model):
+class Municipality(Versioned):
     name = models.CharField(
         _("naam"),
         max_length=100,
@@ -81,7 +83,7 @@ class Municipality(models.Model):
 
     objects = MunicipalityManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("gemeente")
@@ -105,7 +107,7 @@ class FocusThemeManager(models.Manager["FocusTheme"]):
         return self.get(name=name)
 
 
-class FocusTheme(models.Model):
+class FocusTheme(Versioned):
     """A theme from the shared vocabulary that districts choose as a priority."""
 
     name = models.CharField(_("naam"), max_length=120, unique=True)
@@ -114,7 +116,7 @@ class FocusTheme(models.Model):
 
     objects = FocusThemeManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("focusthema")
@@ -133,7 +135,7 @@ class DistrictPlanManager(models.Manager["DistrictPlan"]):
         return self.get(plan__year=year, district__name=district_name)
 
 
-class DistrictPlan(models.Model):
+class DistrictPlan(Versioned):
     """A district's chapter in one year's plan."""
 
     plan = models.ForeignKey(
@@ -156,7 +158,7 @@ class DistrictPlan(models.Model):
 
     objects = DistrictPlanManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("districtsplan")
@@ -209,7 +211,7 @@ class DistrictFocusThemeManager(models.Manager["DistrictFocusTheme"]):
         )
 
 
-class DistrictFocusTheme(models.Model):
+class DistrictFocusTheme(Versioned):
     """A focus theme as one district works on it in one year, with the district's own words."""
 
     district_plan = models.ForeignKey(
@@ -237,7 +239,7 @@ class DistrictFocusTheme(models.Model):
 
     objects = DistrictFocusThemeManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("focusthema van het district")
@@ -280,7 +282,7 @@ class DistrictItemManager(models.Manager[Any]):
         return self.get(district_plan__plan__year=year, district_plan__district__name=district_name, order=order)
 
 
-class Development(models.Model):
+class Development(Versioned):
     """A named development a district works on ("specifieke ontwikkeling")."""
 
     district_plan = models.ForeignKey(
@@ -300,7 +302,7 @@ class Development(models.Model):
 
     objects = DistrictItemManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("specifieke ontwikkeling")
@@ -329,7 +331,7 @@ class Development(models.Model):
         _check_section_in_district(self)
 
 
-class BaselineNorm(models.Model):
+class BaselineNorm(Versioned):
     """A criterion of the district's "basis op orde" that every municipality should meet."""
 
     district_plan = models.ForeignKey(
@@ -367,7 +369,7 @@ class BaselineNorm(models.Model):
 
     objects = DistrictItemManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("norm basis op orde")
@@ -410,7 +412,7 @@ def active_norms(day: datetime.date) -> Q:
     return Q(retired_on__isnull=True) | Q(retired_on__gt=day)
 
 
-class BaselineAssessment(models.Model):
+class BaselineAssessment(Versioned):
     """Where one municipality stands on one norm on a date."""
 
     class Status(models.TextChoices):
@@ -427,7 +429,7 @@ class BaselineAssessment(models.Model):
     status = models.CharField(_("stand"), max_length=20, choices=Status.choices)
     note = models.TextField(_("toelichting"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("stand basis op orde")
@@ -448,6 +450,10 @@ class BaselineAssessment(models.Model):
         return self.norm.district_plan.get_absolute_url()
 
     def clean(self) -> None:
+        # A stand is what was seen on a day, as a progress update is: the same rule, the same message,
+        # in the admin, the round screen and the import (they all run clean()).
+        if self.assessed_on and self.assessed_on > clock.today():
+            raise ValidationError({"assessed_on": clock.FUTURE_DATE})
         if (
             self.municipality_id
             and self.norm_id
@@ -468,7 +474,7 @@ class ResilienceScanManager(models.Manager["ResilienceScan"]):
         return self.get(municipality__name=municipality_name, year=year)
 
 
-class ResilienceScan(models.Model):
+class ResilienceScan(Versioned):
     """A weerbaarheidsscan delivered (or planned) for one municipality."""
 
     municipality = models.ForeignKey(
@@ -481,7 +487,7 @@ class ResilienceScan(models.Model):
 
     objects = ResilienceScanManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("weerbaarheidsscan")
@@ -521,7 +527,7 @@ class CommonThreadsReportManager(models.Manager["CommonThreadsReport"]):
         return self.get(district__name=district_name, year=year)
 
 
-class CommonThreadsReport(models.Model):
+class CommonThreadsReport(Versioned):
     """A district-wide synthesis of the municipalities' scans ("rode-dradenbeeld")."""
 
     class Status(models.TextChoices):
@@ -541,7 +547,7 @@ class CommonThreadsReport(models.Model):
 
     objects = CommonThreadsReportManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("rode-dradenbeeld")

@@ -35,6 +35,7 @@ account_patterns = [
 
 urlpatterns = [
     path("health/", views.health, name="health"),
+    path("health/worker/", views.health_worker, name="health_worker"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
     path("inloggen/", accounts.login, name="account_login"),
     path("uitloggen/", account_views.logout, name="account_logout"),

@@ -1,4 +1,4 @@
-"""Project-level views: the load balancer's health check and the last-resort error page."""
+"""Project-level views: the health checks (app server, background worker) and the last-resort error page."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.defaults import server_error as default_server_error
 
+from core import worker
 from strategy.models import AnnualPlan
 
 from .logging import connection_lost, database_unavailable_response
@@ -36,6 +37,37 @@ def health(request: HttpRequest) -> JsonResponse:
         logger.warning("Health check: database niet bereikbaar: %s", str(exc).strip()[:300])
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def _age_seconds(moment: datetime.datetime | None, now: datetime.datetime) -> int | None:
+    return None if moment is None else max(0, int((now - moment).total_seconds()))
+
+
+@login_not_required
+@never_cache
+@require_GET
+def health_worker(request: HttpRequest) -> JsonResponse:
+    """200 while a background worker runs, 503 when none does: for monitoring, as /health/ is for the load balancer.
+
+    Without a login, like /health/: a monitor has no account. It therefore says nothing about the
+    plan or the machines: no names, ids, hosts or task names, only two ages in whole seconds (since
+    the worker's last sign of life, and of the oldest task waiting to run). The bureau reads the
+    same status, with its time, on the admin's start page.
+    """
+    try:
+        state = worker.status()
+    except DatabaseError as exc:
+        logger.warning("Health check worker: database niet bereikbaar: %s", str(exc).strip()[:300])
+        return JsonResponse({"status": "database unavailable"}, status=503)
+    now = timezone.now()
+    return JsonResponse(
+        {
+            "status": "ok" if state.running else "worker not running",
+            "last_beat_age_seconds": _age_seconds(state.last_seen, now),
+            "oldest_queued_task_age_seconds": _age_seconds(state.oldest_queued, now),
+        },
+        status=200 if state.running else 503,
+    )
 
 
 # How far ahead security.txt says it stays valid: RFC 9116 asks for less than a year.

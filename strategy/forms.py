@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
+from core.history import VERSION_FIELD
 
 from . import services
 from .models import ProgressUpdate, QuarterClose, Status
@@ -104,6 +105,8 @@ class ProgressUpdateForm(forms.ModelForm):
             percentage=self.cleaned_data["percentage"],
             narrative=self.cleaned_data.get("narrative", ""),
             update=self.instance if self.instance.pk is not None else None,
+            # Carried by the admin's forms (core.admin_policy.VersionCheckForm); a new update has none.
+            expected_version=self.cleaned_data.get(VERSION_FIELD),
         )
 
 

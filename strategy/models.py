@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core import clock, memo, permissions
+from core.history import VERSION_FIELD
+from core.models import Versioned
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -33,7 +35,7 @@ class StrategyManager(models.Manager["Strategy"]):
         return self.get(name=name)
 
 
-class Strategy(models.Model):
+class Strategy(Versioned):
     name = models.CharField(_("naam"), max_length=200, unique=True)
     subtitle = models.CharField(_("titel"), max_length=200, blank=True)
     start_year = models.PositiveSmallIntegerField(_("beginjaar"))
@@ -41,7 +43,7 @@ class Strategy(models.Model):
 
     objects = StrategyManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("meerjarenstrategie")
@@ -67,7 +69,7 @@ class GoalManager(models.Manager["Goal"]):
         return self.get(strategy__name=strategy_name, number=number)
 
 
-class Goal(models.Model):
+class Goal(Versioned):
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="goals", verbose_name=_("strategie"))
     number = models.PositiveSmallIntegerField(_("nummer"), validators=[MinValueValidator(1)])
     title = models.CharField(_("doel"), max_length=300)
@@ -75,7 +77,7 @@ class Goal(models.Model):
 
     objects = GoalManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("doel")
@@ -103,7 +105,7 @@ class ProgrammeLineManager(models.Manager["ProgrammeLine"]):
         return self.get(strategy__name=strategy_name, number=number)
 
 
-class ProgrammeLine(models.Model):
+class ProgrammeLine(Versioned):
     """A line of the reinforcement programme; lines 1-3 follow the goals, line 4 is management."""
 
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="lines", verbose_name=_("strategie"))
@@ -121,7 +123,7 @@ class ProgrammeLine(models.Model):
 
     objects = ProgrammeLineManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("lijn")
@@ -171,7 +173,7 @@ class AnnualPlanManager(models.Manager["AnnualPlan"].from_queryset(AnnualPlanQue
         return self.get(year=year)
 
 
-class AnnualPlan(models.Model):
+class AnnualPlan(Versioned):
     class Status(models.TextChoices):
         CONCEPT = "concept", _("concept")
         ADOPTED = "vastgesteld", _("vastgesteld")
@@ -203,7 +205,7 @@ class AnnualPlan(models.Model):
 
     objects = AnnualPlanManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("jaarplan")
@@ -298,7 +300,7 @@ class PlanSectionManager(models.Manager["PlanSection"]):
         return self.get(plan__year=year, slug=slug)
 
 
-class PlanSection(models.Model):
+class PlanSection(Versioned):
     """A numbered chapter or paragraph of a plan; its number is derived from its place."""
 
     class Table(models.TextChoices):
@@ -352,15 +354,12 @@ class PlanSection(models.Model):
         help_text=_("Een begrotingstabel die na de tekst wordt afgedrukt."),
     )
 
-    # Raised by every save through the admin; a form that carries an older number is stale.
-    version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
-
     # Set by `PlanSection.objects.numbered()` (not a field).
     depth: int
 
     objects = PlanSectionManager()
 
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("paragraaf")
@@ -550,7 +549,7 @@ class SectionBlockManager(models.Manager["SectionBlock"]):
         return self.get(section__plan__year=year, section__slug=slug, after_items=after_items, order=order)
 
 
-class SectionBlock(models.Model):
+class SectionBlock(Versioned):
     """Text or a figure that stands at its own place among a section's items, as in the source.
 
     A section prints its text, then its items (themes, developments, norms) in order; a block stands
@@ -585,7 +584,7 @@ class SectionBlock(models.Model):
     objects = SectionBlockManager()
 
     # The image itself stays out of the history: its SHA-256 there says which upload it was.
-    history = HistoricalRecords(excluded_fields=["image"])
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD, "image"])
 
     class Meta:
         verbose_name = _("blok")
@@ -693,7 +692,7 @@ class Status(models.TextChoices):
     DONE = "afgerond", _("afgerond")
 
 
-class Action(models.Model):
+class Action(Versioned):
     """A deliverable the plan names, with the moment it is due."""
 
     section = models.ForeignKey(
@@ -735,15 +734,12 @@ class Action(models.Model):
         verbose_name=_("voortgezet uit"),
     )
 
-    # Raised by every save through the admin; a form that carries an older number is stale.
-    version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
-
     # Set by `ActionQuerySet.with_latest_update()` (a Prefetch to_attr, not a field).
     updates_newest_first: list[ProgressUpdate]
 
     objects = ActionManager()
 
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("actie")
@@ -856,7 +852,7 @@ class Action(models.Model):
             raise ValidationError(errors)
 
 
-class ProgressUpdate(models.Model):
+class ProgressUpdate(Versioned):
     """A dated status report on an action, written by a coordinator or the bureau."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates", verbose_name=_("actie"))
@@ -874,7 +870,7 @@ class ProgressUpdate(models.Model):
     )
     created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("voortgangsupdate")
@@ -906,7 +902,7 @@ class PhenomenonManager(models.Manager["Phenomenon"]):
         return self.get(plan__year=year, name=name)
 
 
-class Phenomenon(models.Model):
+class Phenomenon(Versioned):
     """A crime phenomenon the partnership studies or tackles in the plan year."""
 
     class Category(models.TextChoices):
@@ -931,7 +927,7 @@ class Phenomenon(models.Model):
 
     objects = PhenomenonManager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[VERSION_FIELD])
 
     class Meta:
         verbose_name = _("fenomeen")

@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 import audit
-from core import clock, permissions
+from core import clock, history, permissions
 
 from .adoption_checks import failing_checks
 from .models import Action, ActionSnapshot, AnnualPlan, ProgressUpdate, QuarterClose, Status
@@ -89,7 +89,7 @@ def reopen_plan(*, plan: AnnualPlan, user: Any, reason: str) -> AnnualPlan:
 # Progress ----------------------------------------------------------------------------------------
 
 PERCENTAGE_ERROR = "Vul een percentage tussen 0 en 100 in."
-FUTURE_DATE = "De datum ligt in de toekomst; vul vandaag of een eerdere datum in."
+FUTURE_DATE = clock.FUTURE_DATE
 DONE_IS_100 = "Een afgeronde actie staat op 100%. Pas het percentage of de status aan."
 NOT_ALLOWED = "U mag geen voortgang melden voor deze actie."
 NON_FIELD = "__all__"
@@ -152,6 +152,7 @@ def report_progress(
     narrative: str = "",
     update: ProgressUpdate | None = None,
     keep_author: bool = False,
+    expected_version: int | None = None,
 ) -> ProgressUpdate:
     """Record a progress update on `action` (or correct `update`), written by `user`.
 
@@ -159,7 +160,9 @@ def report_progress(
     says; only a correction with `keep_author` (an import naming an existing update by its action,
     date and author) leaves the stored author in place, the history still naming `user`. Dates in
     the future or inside a closed quarter are refused (ValidationError, in Dutch, per field); the
-    policy decides who may report on which action (PermissionDenied).
+    policy decides who may report on which action (PermissionDenied). A correction made in a form
+    passes the version the form was opened with: saved by someone else since, and nothing is written
+    (`core.history.StaleVersionError`).
     """
     if update is None:
         update = ProgressUpdate(action=action)
@@ -180,7 +183,10 @@ def report_progress(
         update.author = user
     update.full_clean()
     update._history_user = user  # type: ignore[attr-defined]
-    update.save()
+    if update.pk is not None and expected_version is not None:
+        history.save_if_current(update, expected=expected_version)
+    else:
+        update.save()
     return update
 
 

@@ -16,12 +16,13 @@ from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePatter
 pytestmark = pytest.mark.django_db
 
 # The only views that answer without a login (marked login_not_required): the load balancer's health
-# check, security.txt (RFC 9116), and logging in: the login page (the admin's sends there), its
-# second-factor step, logging out, the page for an inactive account, and single sign-on (the
-# provider's login and callback, a cancelled login, and the sign-up step, which stays closed unless
-# OIDC_CREATE_ACCOUNTS is on).
+# check and the worker's (core.worker, ages only), security.txt (RFC 9116), and logging in: the login
+# page (the admin's sends there), its second-factor step, logging out, the page for an inactive
+# account, and single sign-on (the provider's login and callback, a cancelled login, and the sign-up
+# step, which stays closed unless OIDC_CREATE_ACCOUNTS is on).
 PUBLIC = {
     "/health/",
+    "/health/worker/",
     "/.well-known/security.txt",
     "/inloggen/",
     "/uitloggen/",

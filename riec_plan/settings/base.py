@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
-    # PDFs are rendered in the background by `manage.py db_worker` (django-tasks, database backend).
+    # PDFs are rendered in the background by `manage.py run_worker` (django-tasks, database backend).
     "django_tasks",
     "django_tasks_db",
     "core",
@@ -217,6 +217,23 @@ DATABASES = {
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 # A kept-open connection that the database dropped (restart, failover) is replaced, not reused.
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite beside the PDF worker (`make run`): two processes write to one file. Without these, 1 in
+    # 30 admin saves failed with "database is locked" (see tests/core/test_sqlite_with_worker.py):
+    # - WAL: readers never wait for the writer, and the writer not for readers (the mode is stored
+    #   in the file; `db.sqlite3-wal` and `-shm` beside it belong to the database, copy all three);
+    # - IMMEDIATE: a transaction takes the write lock when it starts, so it waits (the timeout) for
+    #   the other writer instead of failing when a read inside it turns into a write, which
+    #   SQLite cannot wait for (SQLITE_BUSY at once, whatever the timeout);
+    # - timeout: how long a writer waits for the other one, in seconds; a PDF's own writes are short.
+    # `synchronous` stays SQLite's default (FULL): a committed edit survives a power cut.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -374,6 +391,7 @@ LOGGING: dict[str, Any] = {
     },
 }
 
-# Background work (the PDFs): queued in the database, run by `manage.py db_worker` beside the web
-# server (`make run`; in production a systemd unit or Procfile line, see README).
+# Background work (the PDFs): queued in the database, run by `manage.py run_worker` (django-tasks'
+# db_worker with a heartbeat, core.worker) beside the web server (`make run`; in production a systemd
+# unit or Procfile line, see README).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
