@@ -19,13 +19,14 @@ from django.test.utils import setup_test_environment
 
 from budget.models import FundingSource
 from budget.resources import FundingSourceResource
+from core.imports.export import export_resource
 from tests.conftest import admin_post_data, admin_url
 from tests.import_export_helpers import confirm, csv_file, upload
 
 
 def _one_row_file(source: FundingSource, amount: int) -> bytes:
     """The export of one funding source with another amount: the file a user edits and imports again."""
-    exported = FundingSourceResource().export(queryset=FundingSource.objects.filter(pk=source.pk)).csv
+    exported = export_resource(FundingSourceResource)().export(queryset=FundingSource.objects.filter(pk=source.pk)).csv
     header, row = list(csv.reader(io.StringIO(exported)))[:2]
     row[header.index("Bedrag (€)")] = str(amount)
     return csv_file([header, row])
