@@ -8,7 +8,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from . import accounts, rights, views
+from accounts import login, rights
+
+from . import views
 
 admin.site.site_header = "RIEC Oost-Nederland – jaarplan"
 admin.site.site_title = "RIEC-plan"
@@ -36,10 +38,10 @@ account_patterns = [
 urlpatterns = [
     path("health/", views.health, name="health"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
-    path("inloggen/", accounts.login, name="account_login"),
+    path("inloggen/", login.login, name="account_login"),
     path("uitloggen/", account_views.logout, name="account_logout"),
     # The names of Django's own login views, which these addresses had before.
-    path("inloggen/", accounts.login, name="login"),
+    path("inloggen/", login.login, name="login"),
     path("uitloggen/", account_views.logout, name="logout"),
     path("account/", include(account_patterns)),
     path("rechtenoverzicht/", rights.review, name="rights_review"),

@@ -21,9 +21,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from accounts.login import SECOND_FACTOR
 from audit.models import AuditEvent
 from core.roles import BUREAU, STEERING_GROUP
-from riec_plan.accounts import SECOND_FACTOR
 from tests.conftest import role_user
 from tests.oidc_provider import Provider, running_provider, sso_settings
 

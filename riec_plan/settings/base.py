@@ -57,8 +57,8 @@ INSTALLED_APPS = [
     "districts",
     "budget",
     "reports",
-    # The project itself: logging in, the second factor, single sign-on, the rights review.
-    "riec_plan",
+    # Accounts: logging in, the second factor, single sign-on, sessions, the rights review.
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "riec_plan.logging.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Keeps a session alive while it is used, saving it at most once per SESSION_RENEW_AFTER seconds.
-    "riec_plan.sessions.SessionRenewalMiddleware",
+    "accounts.sessions.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Labels that many rows share (a plan's section numbers) are computed once per request (core/memo.py).
@@ -79,7 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page of a logged-in user, PDFs included: Cache-Control: private, no-store.
-    "riec_plan.private_pages.PrivatePagesMiddleware",
+    "accounts.private_pages.PrivatePagesMiddleware",
     # Keeps the request at hand for the audit log, and writes a record for every 403 answer.
     "audit.middleware.AuditMiddleware",
     # Records the logged-in user on every historical record (django-simple-history).
@@ -90,7 +90,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # An account that logged in with a password but has no second factor reaches only its setup.
-    "riec_plan.accounts.SecondFactorRequiredMiddleware",
+    "accounts.login.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -117,7 +117,7 @@ AXES_CLIENT_IP_CALLABLE = "audit.log.client_ip"
 # Logging in (django-allauth) ------------------------------------------------------------------------
 # Accounts are made by the RIEC-bureau (or by single sign-on, see below), never by a visitor; they
 # log in with their user name. Resetting a forgotten password goes through the bureau, not by mail.
-ACCOUNT_ADAPTER = "riec_plan.accounts.AccountAdapter"
+ACCOUNT_ADAPTER = "accounts.login.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -125,9 +125,9 @@ ACCOUNT_SESSION_REMEMBER = False  # the session ends with the browser (SESSION_E
 # django-axes counts failed logins and locks out (see above); allauth's own counter would lock first.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 # The second factor (allauth.mfa) is required for every account that logs in with a password
-# (riec_plan.accounts.SecondFactorRequiredMiddleware). Codes from an authenticator app (TOTP),
+# (accounts.login.SecondFactorRequiredMiddleware). Codes from an authenticator app (TOTP),
 # with recovery codes, and security keys or passkeys (WebAuthn).
-MFA_ADAPTER = "riec_plan.accounts.MFAAdapter"
+MFA_ADAPTER = "accounts.login.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "RIEC-plan"
 # One 30-second step of clock difference either way between the phone and the server.
@@ -139,7 +139,7 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # verified e-mail address; a new account (OIDC_CREATE_ACCOUNTS) gets no role unless the claim named
 # by OIDC_ROLE_CLAIM carries a value that OIDC_ROLE_MAPPING maps to one (value=role name, comma-separated).
 # The second factor is then the identity provider's.
-SOCIALACCOUNT_ADAPTER = "riec_plan.accounts.SocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False  # no access or refresh token is kept
@@ -199,7 +199,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "strategy.context_processors.navigation",
-                "riec_plan.context_processors.security",
+                "accounts.context_processors.security",
             ],
         },
     },
@@ -260,10 +260,10 @@ STORAGES = {
 }
 
 # Several app servers share one PostgreSQL and nothing else: sessions live in the database
-# (Django's database session engine, which riec_plan.sessions extends only to remember the stored
+# (Django's database session engine, which accounts.sessions extends only to remember the stored
 # expiry date), rendered PDFs in reports.RenderedDocument, and the cache in a database table
 # (created by `migrate`: core/migrations/0002_cache_table.py).
-SESSION_ENGINE = "riec_plan.sessions"
+SESSION_ENGINE = "accounts.sessions"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -276,7 +276,7 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60)
-# The age above is inactivity time, not time since login: riec_plan.sessions.SessionRenewalMiddleware
+# The age above is inactivity time, not time since login: accounts.sessions.SessionRenewalMiddleware
 # saves a session again once its last save is SESSION_RENEW_AFTER seconds old (not on every request,
 # as SESSION_SAVE_EVERY_REQUEST would), so it ends 55 to 60 minutes after the last request.
 SESSION_SAVE_EVERY_REQUEST = False

@@ -24,7 +24,7 @@ from core import permissions
 from core.imports import neutralise
 from core.roles import ROLES
 
-from .accounts import DEMO_PERMISSION
+from .login import DEMO_PERMISSION
 
 REVIEW_PERIOD = datetime.timedelta(days=365)
 

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Accounts and logging in: the second factor, single sign-on, sessions, the rights review.
+
+    Above the plan apps (a coordinator's account names its district), below riec_plan (settings, URLs).
+    """
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from allauth.mfa import signals as mfa_signals
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import login
+
+        user_logged_in.connect(login.remember_second_factor, dispatch_uid="accounts.remember_second_factor")
+        mfa_signals.authenticator_removed.connect(login.second_factor_removed, dispatch_uid="accounts.factor_removed")
