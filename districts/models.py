@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core import memo, permissions
+from core.validators import validate_single_line
 from strategy.models import QUARTER_VALIDATORS, Action, AnnualPlan, PlanSection, plan_label
 
 
@@ -28,7 +29,7 @@ class DistrictManager(models.Manager["District"]):
 
 
 class District(models.Model):
-    name = models.CharField(_("naam"), max_length=100, unique=True)
+    name = models.CharField(_("naam"), max_length=100, unique=True, validators=[validate_single_line])
     slug = models.SlugField(_("kenmerk"), max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(_("volgorde"), unique=True)
     province = models.CharField(_("provincie"), max_length=20, choices=Province.choices)

@@ -365,11 +365,14 @@ LOGGING: dict[str, Any] = {
     },
     # One line per record on stdout: JSON objects in production (DJANGO_LOG_FORMAT=json, the default
     # without DEBUG) for the log collector, plain text for a developer's terminal.
+    # The single sign-on callback's code and state never reach a log line (riec_plan.logging).
+    "filters": {"secrets": {"()": "riec_plan.logging.RedactSecretsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
+            "filters": ["secrets"],
         }
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
