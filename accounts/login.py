@@ -25,8 +25,11 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.stages import AuthenticateStage
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+
+import audit
 
 # The session key that says how this session proved its second factor: "mfa" (TOTP or WebAuthn),
 # "sso" (the identity provider's login) or "demo" (a demo account under DJANGO_DEBUG).
@@ -163,7 +166,24 @@ class AccountAdapter(DefaultAccountAdapter):
             "Voer een juiste gebruikersnaam en wachtwoord in. Let op: beide velden zijn hoofdlettergevoelig."
         ),
         "account_inactive": "Dit account is niet actief. Neem contact op met het RIEC-bureau.",
+        "too_many_login_attempts": (
+            "Te veel onjuiste pogingen voor dit account. Probeer het over een kwartier opnieuw, "
+            "of neem contact op met het RIEC-bureau."
+        ),
     }
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The client's address by the one rule of audit.log.client_ip (TRUSTED_PROXY_COUNT), as axes sees it."""
+        ip = audit.client_ip(request)
+        if not ip:
+            raise PermissionDenied("Het adres van de client is onbekend.")
+        return ip
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Wrong passwords are counted by django-axes per (name, address); allauth's count per name
+        alone ("login_failed" .../key) would let anyone lock any account. Its limit stays on the codes
+        of the second factor (accounts.throttle)."""
+        self._login_failed_rl_usage = None
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False  # the bureau makes accounts
@@ -177,6 +197,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": "Deze code klopt niet. Gebruik de code die uw authenticator-app nu toont.",
+    }
+
     def get_totp_label(self, user: Any) -> str:
         return user.get_username()
 

@@ -108,11 +108,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # Behind a load balancer the client address comes from X-Forwarded-For (see README, In productie):
-# with AXES_PROXY_COUNT trusted proxies, the entry that many places from the right. One rule for the
-# lockouts and the audit log (audit.log.client_ip); django-ipware is not used.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# with TRUSTED_PROXY_COUNT trusted proxies, the entry that many places from the right. One setting and
+# one rule (audit.log.client_ip) for django-axes's lockouts, allauth's rate limits and the audit log.
+# (AXES_PROXY_COUNT is its former name.)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
 AXES_CLIENT_IP_CALLABLE = "audit.log.client_ip"
+# allauth asks its adapter (accounts.login.AccountAdapter.get_client_ip, the same rule); the setting is
+# given too for any allauth code that reads it directly.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# A code of the second factor (or a recovery code) is never kept in axes's record of an attempt.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 
 # Logging in (django-allauth) ------------------------------------------------------------------------
 # Accounts are made by the RIEC-bureau (or by single sign-on, see below), never by a visitor; they
@@ -122,12 +127,22 @@ ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = False  # the session ends with the browser (SESSION_EXPIRE_AT_BROWSER_CLOSE)
-# django-axes counts failed logins and locks out (see above); allauth's own counter would lock first.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# Rate limits (allauth, counted in the shared cache, per client address as above; a refusal is the Dutch
+# templates/429.html). "login": 30 login attempts a minute per client. "login_failed": the codes of the
+# second factor, 5 wrong ones per 15 minutes per account and per client; every wrong code also counts
+# as a failed login for django-axes, which locks out (name, address) as after wrong passwords
+# (accounts.throttle). Passwords are counted by django-axes alone (AccountAdapter.pre_authenticate):
+# allauth's counter per name alone would let anyone lock any account from anywhere.
+ACCOUNT_RATE_LIMITS = {"login": "30/m/ip", "login_failed": "5/15m/ip,5/15m/key"}
 # The second factor (allauth.mfa) is required for every account that logs in with a password
 # (accounts.login.SecondFactorRequiredMiddleware). Codes from an authenticator app (TOTP),
 # with recovery codes, and security keys or passkeys (WebAuthn).
 MFA_ADAPTER = "accounts.login.MFAAdapter"
+# The code forms check django-axes's lockout before they look at a code (accounts.throttle).
+MFA_FORMS = {
+    "authenticate": "accounts.throttle.AuthenticateForm",
+    "reauthenticate": "accounts.throttle.ReauthenticateForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "RIEC-plan"
 # One 30-second step of clock difference either way between the phone and the server.
