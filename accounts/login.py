@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -23,6 +24,7 @@ from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.stages import AuthenticateStage
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -196,11 +198,29 @@ class AccountAdapter(DefaultAccountAdapter):
         ]
 
 
+@functools.cache
+def _cipher(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def cipher() -> MultiFernet:
+    """Fernet with settings.MFA_ENCRYPTION_KEYS: the first encrypts, every one decrypts."""
+    return _cipher(tuple(settings.MFA_ENCRYPTION_KEYS))
+
+
 class MFAAdapter(DefaultMFAAdapter):
+    """allauth's adapter, with the secrets of authenticator apps and recovery codes encrypted at rest."""
+
     error_messages = {
         **DefaultMFAAdapter.error_messages,
         "incorrect_code": "Deze code klopt niet. Gebruik de code die uw authenticator-app nu toont.",
     }
+
+    def encrypt(self, text: str) -> str:
+        return cipher().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return cipher().decrypt(encrypted_text.encode()).decode()
 
     def get_totp_label(self, user: Any) -> str:
         return user.get_username()

@@ -6,6 +6,8 @@ Every environment uses this module; production differs only by environment varia
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -143,6 +145,18 @@ MFA_FORMS = {
     "authenticate": "accounts.throttle.AuthenticateForm",
     "reauthenticate": "accounts.throttle.ReauthenticateForm",
 }
+# The secrets of authenticator apps and recovery codes are encrypted in the database (Fernet, by
+# accounts.login.MFAAdapter) with MFA_ENCRYPTION_KEY: one or more keys (comma-separated; the first
+# encrypts, all decrypt, so a key can be rotated). Make one with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# Development without it uses a key derived from SECRET_KEY.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEY", default=[])
+if not MFA_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise environ.ImproperlyConfigured(
+            "MFA_ENCRYPTION_KEY ontbreekt: zet deze variabele (een Fernet-sleutel, zie .env.example)."
+        )
+    MFA_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(f"mfa:{SECRET_KEY}".encode()).digest()).decode()]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "RIEC-plan"
 # One 30-second step of clock difference either way between the phone and the server.
