@@ -14,6 +14,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from allauth.account import signals as account_signals
         from allauth.mfa import signals as mfa_signals
         from allauth.socialaccount import signals as social_signals
         from django.contrib.auth.signals import user_logged_in
@@ -26,3 +27,4 @@ class AccountsConfig(AppConfig):
         mfa_signals.authentication_failed.connect(throttle.code_failed, dispatch_uid="accounts.code_failed")
         social_signals.social_account_added.connect(sso.linked, dispatch_uid="accounts.sso_linked")
         social_signals.social_account_removed.connect(sso.unlinked, dispatch_uid="accounts.sso_unlinked")
+        account_signals.password_changed.connect(login.password_changed, dispatch_uid="accounts.password_changed")

@@ -33,6 +33,8 @@ from django.shortcuts import redirect
 
 import audit
 
+from .models import AccountState
+
 # The session key that says how this session proved its second factor: "mfa" (TOTP or WebAuthn),
 # "sso" (the identity provider's login) or "demo" (a demo account under DJANGO_DEBUG).
 SECOND_FACTOR = "riec_second_factor"
@@ -56,6 +58,11 @@ SETUP_VIEWS = {
     "account_logout",
     "logout",
 }
+# Set at login for an account with a one-time password from the bureau (AccountState.must_change_password):
+# until it chose its own, it reaches nothing but the password change (and the logout).
+MUST_CHANGE_PASSWORD = "riec_must_change_password"  # noqa: S105 (a session key)
+PASSWORD_VIEWS = {"account_change_password", "account_logout", "logout"}
+PASSWORD_MESSAGE = "Kies eerst een eigen wachtwoord: het wachtwoord van het RIEC-bureau was voor één keer."  # noqa: S105
 SETUP_MESSAGE = (
     "Stel eerst een tweede factor in: een code uit een authenticator-app of een beveiligingssleutel. "
     "Zonder tweede factor kunt u RIEC-plan niet gebruiken."
@@ -104,6 +111,18 @@ def remember_second_factor(sender: Any, request: HttpRequest | None, user: Any, 
         session[SECOND_FACTOR] = proof
     else:
         session.pop(SECOND_FACTOR, None)
+    if proof != "sso" and AccountState.objects.filter(user_id=user.pk, must_change_password=True).exists():
+        session[MUST_CHANGE_PASSWORD] = True
+    else:
+        session.pop(MUST_CHANGE_PASSWORD, None)
+
+
+def password_changed(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """allauth's password_changed: the account chose its own password."""
+    AccountState.objects.filter(user_id=user.pk).update(must_change_password=False)
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(MUST_CHANGE_PASSWORD, None)
 
 
 def second_factor_removed(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
@@ -133,7 +152,11 @@ class SecondFactorRequiredMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        if not request.user.is_authenticated or request.session.get(SECOND_FACTOR):
+        if not request.user.is_authenticated:
+            return None
+        if request.session.get(MUST_CHANGE_PASSWORD):
+            return self._password_first(request, view_func)
+        if request.session.get(SECOND_FACTOR):
             return None
         if has_second_factor(request.user):
             # Set up in this session since it logged in (with a valid code or key): proven from now on.
@@ -147,6 +170,16 @@ class SecondFactorRequiredMiddleware:
         if request.method == "GET":
             messages.warning(request, SETUP_MESSAGE)
         return redirect("mfa_index")
+
+    def _password_first(self, request: HttpRequest, view_func: Callable[..., Any]) -> HttpResponse | None:
+        if getattr(view_func, "login_required", True) is False:
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in PASSWORD_VIEWS:
+            return None
+        if request.method == "GET":
+            messages.warning(request, PASSWORD_MESSAGE)
+        return redirect("account_change_password")
 
 
 # django-allauth adapters ----------------------------------------------------------------------------
@@ -189,6 +222,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False  # the bureau makes accounts
+
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        return "/"  # on to the second factor's setup, if there is none yet, or else the start page
 
     def get_login_stages(self) -> list[str]:
         stages = super().get_login_stages()

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from accounts import login, rights
+from accounts import desk, login, rights
 
 from . import views
 
@@ -46,6 +46,14 @@ urlpatterns = [
     path("account/", include(account_patterns)),
     path("rechtenoverzicht/", rights.review, name="rights_review"),
     path("rechtenoverzicht.csv", rights.review_csv, name="rights_review_csv"),
+    # The accounts desk of the bureau (coordinator and stuurgroep accounts).
+    path("accounts/", desk.desk, name="accounts_desk"),
+    path("accounts/nieuw/", desk.new_account, name="accounts_desk_new"),
+    path("accounts/<int:pk>/", desk.account, name="accounts_desk_account"),
+    path("accounts/<int:pk>/wachtwoord/", desk.reset_password, name="accounts_desk_password"),
+    path("accounts/<int:pk>/tweede-factor/", desk.reset_second_factor, name="accounts_desk_second_factor"),
+    path("accounts/<int:pk>/actief/", desk.set_active, name="accounts_desk_active"),
+    path("accounts/<int:pk>/single-sign-on/", desk.allow_sso_link, name="accounts_desk_sso"),
     path("admin/", admin.site.urls),
     # The accessibility statement, as Dutch public bodies publish one (Besluit digitale toegankelijkheid overheid).
     path(
