@@ -66,7 +66,7 @@ class AccountForm(forms.Form):
         return email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         role, districts = data.get("role"), data.get("districts")
         if role == COORDINATOR and not districts:
             self.add_error("districts", "Kies het district (of de districten) van deze coördinator.")
