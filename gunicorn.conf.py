@@ -40,8 +40,15 @@ logconfig_dict = {
         "json": {"()": "riec_plan.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    # The single sign-on callback's code and state (and any token in a URL) never reach the access log.
+    "filters": {"secrets": {"()": "riec_plan.logging.RedactSecretsFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": _format},
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": _format,
+            "filters": ["secrets"],
+        },
     },
     "loggers": {
         "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},

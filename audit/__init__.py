@@ -18,7 +18,7 @@ from typing import Any
 
 from .choices import Action, Result
 
-__all__ = ["Action", "Result", "record"]
+__all__ = ["Action", "Result", "client_ip", "record"]
 
 
 def record(
@@ -35,3 +35,10 @@ def record(
     from .log import record as write
 
     return write(request, action=action, obj=obj, result=result, actor=actor, detail=detail, label=label)
+
+
+def client_ip(request: Any) -> str | None:
+    """The client's address behind TRUSTED_PROXY_COUNT trusted proxies (audit.log.client_ip)."""
+    from .log import client_ip as address
+
+    return address(request)

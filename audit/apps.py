@@ -15,7 +15,7 @@ class AuditConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-        from django.db.models.signals import post_save, pre_save
+        from django.db.models.signals import post_delete, post_save, pre_save
         from import_export.signals import post_export
 
         from core.signals import import_finished
@@ -39,4 +39,10 @@ class AuditConfig(AppConfig):
         user_model = get_user_model()
         connect(pre_save, receivers.remember_rights, sender=user_model)
         connect(post_save, receivers.rights_saved, sender=user_model)
+        connect(post_delete, receivers.account_deleted, sender=user_model)
         receivers.track_role_relation(user_model.groups.through, what="rol")
+        # Django's own permissions, of an account and of a role: each one can make someone superuser-like.
+        receivers.track_role_relation(user_model.user_permissions.through, what="recht")
+        from django.contrib.auth.models import Group
+
+        receivers.track_group_permissions(Group.permissions.through)

@@ -22,9 +22,26 @@ class Action(models.TextChoices):
     QUARTER_CLOSED = "quarter_closed", "Kwartaal afgesloten"
     QUARTER_REOPENED = "quarter_reopened", "Kwartaal heropend"
     ROLE_CHANGED = "role_changed", "Rol of rechten gewijzigd"
+    ACCOUNT_CREATED = "account_created", "Account aangemaakt"
+    ACCOUNT_DELETED = "account_deleted", "Account verwijderd"
+    PASSWORD_SET = "password_set", "Eenmalig wachtwoord gezet"
+    SSO_LINKED = "sso_linked", "Single sign-on gekoppeld"
+    SSO_UNLINKED = "sso_unlinked", "Single sign-on ontkoppeld"
 
 
 class Result(models.TextChoices):
     SUCCESS = "success", "gelukt"
     FAILURE = "failure", "mislukt"
     REFUSED = "refused", "geweigerd"
+
+
+# What the rights review lists as changes of an account's rights.
+RIGHTS_ACTIONS = (
+    Action.ROLE_CHANGED,
+    Action.ACCOUNT_CREATED,
+    Action.ACCOUNT_DELETED,
+    Action.PASSWORD_SET,
+    Action.SSO_LINKED,
+    Action.SSO_UNLINKED,
+    Action.MFA_REMOVED,
+)

@@ -25,12 +25,13 @@ def current_request() -> HttpRequest | None:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's IP address: REMOTE_ADDR, or behind AXES_PROXY_COUNT trusted proxies, the address
+    """The client's IP address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT trusted proxies, the address
     the outermost of them saw, which is that many entries from the right of X-Forwarded-For (each
     proxy appends the address it received the request from; what the client wrote itself stays
-    to the left and is not believed). django-axes uses this too (AXES_CLIENT_IP_CALLABLE).
+    to the left and is not believed). django-axes (AXES_CLIENT_IP_CALLABLE) and allauth's rate limits
+    (accounts.login.AccountAdapter.get_client_ip) use this too.
     """
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0
     remote = request.META.get("REMOTE_ADDR") or None
     if proxies <= 0:
         return remote

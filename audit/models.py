@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .choices import Action, Result
+from .choices import RIGHTS_ACTIONS, Action, Result
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -26,7 +26,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise AuditLogIsAppendOnly
 
     def role_changes_since(self, since: Any) -> AuditEventQuerySet:
-        return self.filter(action=Action.ROLE_CHANGED, time__gte=since)
+        """Changes of rights (roles, accounts made or removed, single sign-on links, passwords and second
+        factors set by someone else), newest first."""
+        return self.filter(action__in=RIGHTS_ACTIONS, time__gte=since)
 
 
 class AuditEvent(models.Model):

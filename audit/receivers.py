@@ -206,6 +206,7 @@ def track_role_relation(through: type[Model], *, what: str) -> Any:
 
 
 def _related(instance: Any, through: type[Model], user_model: Any) -> list[tuple[Any, Any]]:
+    # (user_model: the model whose rows are first in each pair, Group for a role's permissions.)
     """(account, other side) pairs of `instance` in the relation, before a clear()."""
     user_field = next(f for f in through._meta.fields if f.is_relation and f.related_model is user_model)
     other_field = next(f for f in through._meta.fields if f.is_relation and f.related_model is not user_model)
@@ -215,3 +216,40 @@ def _related(instance: Any, through: type[Model], user_model: Any) -> list[tuple
     else:
         rows = rows.filter(**{other_field.name: instance})
     return [(getattr(row, user_field.name), getattr(row, other_field.name)) for row in rows]
+
+
+def track_group_permissions(through: type[Model]) -> Any:
+    """Record every change of the Django permissions of a role (Group.permissions): on the group,
+    "Toegekend aan rol Stuurgroep: recht ...". Every member holds what the group holds."""
+    from django.contrib.auth.models import Group
+    from django.db.models.signals import m2m_changed
+
+    def changed(sender: Any, instance: Any, action: str, model: type[Model], pk_set: Any, **kwargs: Any) -> None:
+        if action == "pre_clear":
+            instance._audit_cleared = list(_related(instance, through, Group))
+            return
+        if action not in ("post_add", "post_remove", "post_clear"):
+            return
+        verb = "Toegekend aan" if action == "post_add" else "Ingetrokken bij"
+        if action == "post_clear":
+            pairs = getattr(instance, "_audit_cleared", [])
+        elif isinstance(instance, Group):
+            pairs = [(instance, other) for other in model._default_manager.filter(pk__in=pk_set or ())]
+        else:
+            pairs = [(group, instance) for group in model._default_manager.filter(pk__in=pk_set or ())]
+        for group, permission in pairs:
+            record(
+                None,
+                action=Action.ROLE_CHANGED,
+                obj=group,
+                result=Result.SUCCESS,
+                detail=f"{verb} rol {group.name}: recht {permission}",
+            )
+
+    m2m_changed.connect(changed, sender=through, weak=False, dispatch_uid=f"audit.roles.{through._meta.label}")
+    return changed
+
+
+def account_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """post_delete of an account (the record keeps its id and name; the account is gone)."""
+    record(None, action=Action.ACCOUNT_DELETED, obj=instance, result=Result.SUCCESS, label=instance.get_username())

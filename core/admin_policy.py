@@ -431,11 +431,20 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
             raise PermissionDenied
         super().delete_model(request, obj)
 
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        # Django's bulk delete logs before it deletes: refused here, "Recente acties" shows no deletion
+        # that did not happen.
+        self._may_delete_all(request, queryset)
+        return super().log_deletions(request, queryset)
+
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        # The bulk action must not delete what the user may not delete one by one.
-        if not all(permissions.can_delete(request.user, obj) for obj in queryset):
-            raise PermissionDenied
+        self._may_delete_all(request, queryset)
         super().delete_queryset(request, queryset)
+
+    def _may_delete_all(self, request: HttpRequest, objects: Any) -> None:
+        # The bulk action must not delete what the user may not delete one by one.
+        if not all(permissions.can_delete(request.user, obj) for obj in objects):
+            raise PermissionDenied
 
 
 class PolicyInlineMixin(MarkdownReadonlyMixin, PolicyChoicesMixin):

@@ -121,6 +121,26 @@ def is_coordinator(user: Any) -> bool:
     return is_active_user(user) and COORDINATOR in _group_names(user)
 
 
+# The roles the bureau gives on its accounts desk; superusers and the bureau's own accounts are managed
+# by a superuser in the admin, so nobody on the desk can raise their own rights.
+DESK_ROLES = (COORDINATOR, STEERING_GROUP)
+
+
+def can_manage_accounts(user: Any) -> bool:
+    """The accounts desk: the RIEC-bureau."""
+    return is_bureau(user)
+
+
+def can_manage_account(user: Any, account: Any) -> bool:
+    """Whether `user` may change `account` on the accounts desk (never a superuser, a bureau account,
+    staff with Django permissions of its own, or their own account)."""
+    if not can_manage_accounts(user) or account.pk == getattr(user, "pk", None):
+        return False
+    if account.is_superuser or BUREAU in set(account.groups.values_list("name", flat=True)):
+        return False
+    return not account.user_permissions.exists()
+
+
 def user_district_ids(user: Any) -> set[int]:
     return {district.pk for district in user_districts(user)}
 

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from core import clock, memo, permissions
 from core.history import VERSION_FIELD
 from core.models import Versioned
+from core.validators import validate_single_line
 from strategy.models import QUARTER_VALIDATORS, Action, AnnualPlan, PlanSection, plan_label
 
 
@@ -30,7 +31,7 @@ class DistrictManager(models.Manager["District"]):
 
 
 class District(Versioned):
-    name = models.CharField(_("naam"), max_length=100, unique=True)
+    name = models.CharField(_("naam"), max_length=100, unique=True, validators=[validate_single_line])
     slug = models.SlugField(_("kenmerk"), max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(_("volgorde"), unique=True)
     province = models.CharField(_("provincie"), max_length=20, choices=Province.choices)

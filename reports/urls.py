@@ -14,7 +14,7 @@ urlpatterns = [
     path("districten/<slug:slug>/", views.district, name="district"),
     path("themas/", views.themes, name="themes"),
     re_path(r"^figuren/(?P<pk>\d+)-(?P<digest>[0-9a-f]{16})\.(?P<extension>png|jpg)$", views.figure, name="figure"),
-    re_path(r"^pdf/opnieuw/(?P<key>[a-z0-9-]+)/$", views.pdf_retry, name="pdf_retry"),
+    re_path(r"^pdf/opnieuw/(?P<key>[A-Za-z0-9-]+)/$", views.pdf_retry, name="pdf_retry"),
     re_path(r"^voortgang/(?P<year>\d{4})/Q(?P<quarter>[1-4])\.pdf$", views.progress_pdf, name="progress_pdf"),
     # Someone trimming /jaarplan/2024/ in the address bar lands on the list of plans, not on a 404.
     path("jaarplan/", RedirectView.as_view(pattern_name="reports:plan_index"), name="plan_index_short"),

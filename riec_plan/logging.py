@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,40 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+# Query parameters that carry a secret: single sign-on's authorization code and state (OpenID Connect
+# callback), and tokens should a provider ever put them there. Their values never reach a log line.
+SECRET_PARAMETERS = frozenset({"code", "state", "session_state", "id_token", "access_token", "token"})
+
+
+def redact_query(text: str) -> str:
+    """`text` (a query string, URL or request line) with the values of SECRET_PARAMETERS replaced by "…"."""
+    return SECRET_VALUE.sub(lambda match: f"{match.group(1)}…", text)
+
+
+_SECRET_NAMES = "|".join(sorted(SECRET_PARAMETERS))
+SECRET_VALUE = re.compile(rf"([?&;](?:{_SECRET_NAMES})=)[^&;#\s]*", re.IGNORECASE)
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Gunicorn's access log (its atoms: request line, query string, referrer) and Django's development
+    server (the request line as an argument) lose the values of secret parameters."""
+
+    ATOMS = ("r", "q", "f", "U")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict):
+            args = dict(record.args)
+            for atom in self.ATOMS:
+                value = args.get(atom)
+                if isinstance(value, str):
+                    # A bare query string ("code=...&state=...") is treated as if it followed a "?".
+                    args[atom] = redact_query("?" + value)[1:] if atom == "q" else redact_query(value)
+            record.args = args
+        elif isinstance(record.args, tuple):
+            record.args = tuple(redact_query(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
 
 
 def _int(value: Any) -> int | None:

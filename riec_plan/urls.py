@@ -8,7 +8,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from . import accounts, rights, views
+from accounts import desk, login, rights
+
+from . import views
 
 admin.site.site_header = "RIEC Oost-Nederland – jaarplan"
 admin.site.site_title = "RIEC-plan"
@@ -37,14 +39,22 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("health/worker/", views.health_worker, name="health_worker"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
-    path("inloggen/", accounts.login, name="account_login"),
+    path("inloggen/", login.login, name="account_login"),
     path("uitloggen/", account_views.logout, name="account_logout"),
     # The names of Django's own login views, which these addresses had before.
-    path("inloggen/", accounts.login, name="login"),
+    path("inloggen/", login.login, name="login"),
     path("uitloggen/", account_views.logout, name="logout"),
     path("account/", include(account_patterns)),
     path("rechtenoverzicht/", rights.review, name="rights_review"),
     path("rechtenoverzicht.csv", rights.review_csv, name="rights_review_csv"),
+    # The accounts desk of the bureau (coordinator and stuurgroep accounts).
+    path("accounts/", desk.desk, name="accounts_desk"),
+    path("accounts/nieuw/", desk.new_account, name="accounts_desk_new"),
+    path("accounts/<int:pk>/", desk.account, name="accounts_desk_account"),
+    path("accounts/<int:pk>/wachtwoord/", desk.reset_password, name="accounts_desk_password"),
+    path("accounts/<int:pk>/tweede-factor/", desk.reset_second_factor, name="accounts_desk_second_factor"),
+    path("accounts/<int:pk>/actief/", desk.set_active, name="accounts_desk_active"),
+    path("accounts/<int:pk>/single-sign-on/", desk.allow_sso_link, name="accounts_desk_sso"),
     path("admin/", admin.site.urls),
     # The accessibility statement, as Dutch public bodies publish one (Besluit digitale toegankelijkheid overheid).
     path(

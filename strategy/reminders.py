@@ -21,6 +21,7 @@ from django.utils import formats
 
 from core import clock, permissions
 from core.roles import COORDINATOR
+from core.validators import one_line
 
 from .models import Action, AnnualPlan, QuarterClose, SentReminder, Status
 
@@ -123,7 +124,9 @@ def message(digest: Digest, round_: Round) -> EmailMessage:
     where = ", ".join(digest.districts)
     count = len(digest.actions)
     things = "actie" if count == 1 else "acties"
-    subject = f"Voortgang Q{round_.quarter} {round_.year}: {count} {things} van {where} zonder update"
+    # One line whatever the names hold (a district saved before they were checked): a line break in a
+    # subject makes Django refuse the whole message.
+    subject = one_line(f"Voortgang Q{round_.quarter} {round_.year}: {count} {things} van {where} zonder update")
     if round_.before_end:
         days = (round_.last_day - round_.day).days + 1
         when = (

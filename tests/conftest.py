@@ -146,7 +146,7 @@ def _no_plan_without_asking(request: pytest.FixtureRequest) -> None:
 
 # Users -------------------------------------------------------------------------------------------
 #
-# Every account that logs in with a password needs a second factor (riec_plan.accounts), so every
+# Every account that logs in with a password needs a second factor (accounts.login), so every
 # account a test makes gets one: an authenticator app (TOTP) with TEST_TOTP_SECRET, as if the user
 # had set it up. A test about an account without one removes it with `without_second_factor`.
 

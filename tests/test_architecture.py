@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("riec_plan", "reports", "districts", "budget", "strategy", "audit", "core")
+PACKAGES = ("riec_plan", "accounts", "reports", "districts", "budget", "strategy", "audit", "core")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

@@ -239,14 +239,14 @@ def test_production_settings_share_nothing_but_the_database() -> None:
         env=production_env(),
     )
     assert result.returncode == 0, result.stderr
-    # riec_plan.sessions is Django's database session engine that also remembers the stored expiry.
+    # accounts.sessions is Django's database session engine that also remembers the stored expiry.
     from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 
-    from riec_plan.sessions import SessionStore
+    from accounts.sessions import SessionStore
 
     assert issubclass(SessionStore, DatabaseSessionStore)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [
-        "riec_plan.sessions",
+        "accounts.sessions",
         "django.core.cache.backends.db.DatabaseCache",
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
     ]

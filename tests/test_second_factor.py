@@ -1,4 +1,4 @@
-"""The second factor: required for every account that logs in with a password (riec_plan.accounts).
+"""The second factor: required for every account that logs in with a password (accounts.login).
 
 The tests give every account they make an authenticator app (tests/conftest.py); here accounts are
 also made without one, as they are before their user sets one up.

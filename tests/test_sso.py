@@ -6,6 +6,7 @@ test in tests/e2e/test_identity.py does the same in Chromium.
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import json
 import subprocess
@@ -16,15 +17,18 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 
+from accounts.login import SECOND_FACTOR
+from accounts.models import AccountState
 from audit.models import AuditEvent
 from core.roles import BUREAU, STEERING_GROUP
-from riec_plan.accounts import SECOND_FACTOR
-from tests.conftest import role_user
+from tests.conftest import role_user, totp_code
 from tests.oidc_provider import Provider, running_provider, sso_settings
 
 pytestmark = pytest.mark.django_db
@@ -89,10 +93,21 @@ def test_without_configuration_the_login_page_has_only_the_password(client: Clie
     assert client.get("/account/oidc/sso/login/").status_code == 404
 
 
-def test_an_account_is_matched_on_its_email_address_and_needs_no_second_factor_of_ours(
-    sso: Provider, client: Client
-) -> None:
+def test_an_identity_with_an_accounts_email_is_not_linked_on_that_alone(sso: Provider, client: Client) -> None:
     user = role_user("els", STEERING_GROUP, email="Els.de.Vries@riec.test", password="Lokaal-wachtwoord-1")
+    sso.add_person("els.de.vries@riec.test", name="Els de Vries")
+    response = sso_login(client, sso, "els.de.vries@riec.test")
+    assert response.status_code == 403
+    assert "is nog niet gekoppeld aan deze inlogdienst" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert not SocialAccount.objects.exists()
+    [refused] = AuditEvent.objects.filter(action="login_failed")
+    assert (refused.actor, refused.result) == (user, "refused")
+
+
+def test_the_bureau_allows_the_link_and_then_no_second_factor_of_ours_is_asked(sso: Provider, client: Client) -> None:
+    user = role_user("els", STEERING_GROUP, email="Els.de.Vries@riec.test", password="Lokaal-wachtwoord-1")
+    AccountState.objects.create(user=user, sso_link_allowed_until=timezone.now() + datetime.timedelta(days=7))
     sso.add_person("els.de.vries@riec.test", name="Els de Vries")
     response = sso_login(client, sso, "els.de.vries@riec.test")
     assert response.status_code == 302
@@ -108,12 +123,85 @@ def test_an_account_is_matched_on_its_email_address_and_needs_no_second_factor_o
     from allauth.socialaccount.models import SocialToken
 
     assert not SocialToken.objects.exists()
-    # The local password still works (with its second factor): it was not wiped by the match.
+    # The local password still works (with its second factor): it was not wiped by the link.
     user.refresh_from_db()
     assert user.check_password("Lokaal-wachtwoord-1")
+    [link] = AuditEvent.objects.filter(action="sso_linked")
+    assert (link.object_id, link.result) == (str(user.pk), "success")
     [login] = AuditEvent.objects.filter(action="login")
     assert (login.actor, login.result, login.ip_address) == (user, "success", "127.0.0.1")
     assert login.detail == "Met single sign-on (sso)"
+    # The allowance is used up: it links once.
+    assert AccountState.objects.get(user=user).sso_link_allowed_until is None
+
+
+def test_an_expired_allowance_links_nothing(sso: Provider, client: Client) -> None:
+    user = role_user("els", STEERING_GROUP, email="els@riec.test")
+    AccountState.objects.create(user=user, sso_link_allowed_until=timezone.now() - datetime.timedelta(minutes=1))
+    sso.add_person("els@riec.test")
+    assert sso_login(client, sso, "els@riec.test").status_code == 403
+    assert not SocialAccount.objects.exists()
+
+
+def test_an_identity_with_the_superusers_email_does_not_log_in(sso: Provider, client: Client) -> None:
+    admin = get_user_model().objects.create_superuser("beheer", "beheer@riec.test", "Lokaal-wachtwoord-1")
+    # Not even when the bureau allowed the link, nor once an identity is linked.
+    AccountState.objects.create(user=admin, sso_link_allowed_until=timezone.now() + datetime.timedelta(days=7))
+    sso.add_person("beheer@riec.test")
+    response = sso_login(client, sso, "beheer@riec.test")
+    assert response.status_code == 403 and "superuser" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    SocialAccount.objects.create(user=admin, provider="sso", uid="beheer@riec.test")
+    sso.add_person("beheer@riec.test", sub="beheer@riec.test")
+    response = sso_login(Client(), sso, "beheer@riec.test")
+    assert response.status_code == 403
+    refusals = AuditEvent.objects.filter(action="login_failed", result="refused", actor=admin)
+    assert refusals.count() == 2
+
+
+def test_an_inactive_account_is_refused_and_audited(sso: Provider, client: Client) -> None:
+    user = role_user("oud", STEERING_GROUP, email="oud@riec.test", is_active=False)
+    SocialAccount.objects.create(user=user, provider="sso", uid="oud@riec.test")
+    sso.add_person("oud@riec.test", sub="oud@riec.test")
+    response = sso_login(client, sso, "oud@riec.test")
+    assert response.status_code == 403 and "niet actief" in response.content.decode()
+    [refused] = AuditEvent.objects.filter(action="login_failed")
+    assert (refused.actor, refused.result, refused.detail) == (
+        user,
+        "refused",
+        "Dit account is niet actief. Neem contact op met het RIEC-bureau.",
+    )
+
+
+def test_the_owner_links_an_identity_after_logging_in_with_the_second_factor(sso: Provider) -> None:
+    user = role_user("els", STEERING_GROUP, email="els@riec.test", password="Lokaal-wachtwoord-1")
+    sso.add_person("els@riec.test", sub="els-bij-idp")
+    client = Client()
+    client.post("/inloggen/", {"login": "els", "password": "Lokaal-wachtwoord-1"})
+    client.post("/account/tweede-factor/authenticate/", {"code": totp_code()})
+    assert client.session[SECOND_FACTOR] == "mfa"
+    start = client.post("/account/oidc/sso/login/", {"process": "connect"})
+    back = urlsplit(sign_in_at_provider(start["Location"], "els@riec.test"))
+    client.get(f"{back.path}?{back.query}")
+    assert SocialAccount.objects.get(user=user).uid == "els-bij-idp"
+    [link] = AuditEvent.objects.filter(action="sso_linked")
+    assert (link.actor, link.object_id) == (user, str(user.pk))
+    # From now on the identity logs in to this account.
+    other = Client()
+    assert sso_login(other, sso, "els@riec.test").status_code == 302
+    assert other.session["_auth_user_id"] == str(user.pk)
+
+
+def test_a_superuser_cannot_link_an_identity(sso: Provider) -> None:
+    admin = get_user_model().objects.create_superuser("beheer", "beheer@riec.test", "Lokaal-wachtwoord-1")
+    sso.add_person("beheer@riec.test")
+    client = Client()
+    client.post("/inloggen/", {"login": "beheer", "password": "Lokaal-wachtwoord-1"})
+    client.post("/account/tweede-factor/authenticate/", {"code": totp_code()})
+    start = client.post("/account/oidc/sso/login/", {"process": "connect"})
+    back = urlsplit(sign_in_at_provider(start["Location"], "beheer@riec.test"))
+    assert client.get(f"{back.path}?{back.query}").status_code == 403
+    assert not SocialAccount.objects.filter(user=admin).exists()
 
 
 def test_an_unknown_address_gets_no_account_unless_accounts_are_made(sso: Provider, client: Client) -> None:
@@ -185,6 +273,31 @@ def test_a_configured_claim_maps_to_a_role(sso: Provider, client: Client, settin
     assert change.detail == f"Toegekend: rol {STEERING_GROUP}"
 
 
+def test_role_claims_are_synced_at_every_login(sso: Provider, client: Client, settings: Any) -> None:
+    settings.OIDC_ROLE_CLAIM = "groups"
+    settings.OIDC_ROLE_MAPPING = {"riec-stuurgroep": STEERING_GROUP, "riec-bureau": BUREAU}
+    user = role_user("sg", STEERING_GROUP, email="sg@riec.test")
+    SocialAccount.objects.create(user=user, provider="sso", uid="sg")
+    sso.add_person("sg@riec.test", sub="sg", groups=["riec-stuurgroep", "riec-bureau"])
+    assert sso_login(Client(), sso, "sg@riec.test").status_code == 302
+    assert sorted(group.name for group in user.groups.all()) == sorted([STEERING_GROUP, BUREAU])
+    # The claim no longer carries the bureau: the role goes at the next login.
+    sso.add_person("sg@riec.test", sub="sg", groups=["riec-stuurgroep"])
+    assert sso_login(Client(), sso, "sg@riec.test").status_code == 302
+    assert [group.name for group in user.groups.all()] == [STEERING_GROUP]
+    details = list(
+        AuditEvent.objects.filter(action="role_changed", object_id=str(user.pk))
+        .order_by("pk")
+        .values_list("detail", flat=True)
+    )
+    assert details[-2:] == [f"Toegekend: rol {BUREAU}", f"Ingetrokken: rol {BUREAU}"]
+    # No role left in the claim: no role and no admin.
+    sso.add_person("sg@riec.test", sub="sg", groups=[])
+    sso_login(Client(), sso, "sg@riec.test")
+    user.refresh_from_db()
+    assert list(user.groups.all()) == [] and not user.is_staff
+
+
 def test_the_provider_is_configured_by_environment_variables_only(tmp_path: Path) -> None:
     from tests.test_production import production_env
 
@@ -210,3 +323,14 @@ def test_the_provider_is_configured_by_environment_variables_only(tmp_path: Path
     del configured["OIDC_CLIENT_SECRET"]
     result = subprocess.run(manage, env=configured, capture_output=True, text=True, timeout=120, check=True)  # noqa: S603
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {}
+
+
+def test_the_menu_leads_the_owner_to_the_linking_page(sso: Provider) -> None:
+    role_user("els", STEERING_GROUP, email="els@riec.test", password="Lokaal-wachtwoord-1")
+    client = Client()
+    client.post("/inloggen/", {"login": "els", "password": "Lokaal-wachtwoord-1"})
+    client.post("/account/tweede-factor/authenticate/", {"code": totp_code()})
+    assert 'href="/account/sso/">Single sign-on</a>' in client.get("/").content.decode()
+    page = client.get("/account/sso/")
+    assert page.status_code == 200
+    assert 'value="connect"' in page.content.decode()

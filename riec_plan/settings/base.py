@@ -6,6 +6,8 @@ Every environment uses this module; production differs only by environment varia
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -57,8 +59,8 @@ INSTALLED_APPS = [
     "districts",
     "budget",
     "reports",
-    # The project itself: logging in, the second factor, single sign-on, the rights review.
-    "riec_plan",
+    # Accounts: logging in, the second factor, single sign-on, sessions, the rights review.
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -71,7 +73,7 @@ MIDDLEWARE = [
     "riec_plan.logging.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Keeps a session alive while it is used, saving it at most once per SESSION_RENEW_AFTER seconds.
-    "riec_plan.sessions.SessionRenewalMiddleware",
+    "accounts.sessions.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Labels that many rows share (a plan's section numbers) are computed once per request (core/memo.py).
@@ -79,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page of a logged-in user, PDFs included: Cache-Control: private, no-store.
-    "riec_plan.private_pages.PrivatePagesMiddleware",
+    "accounts.private_pages.PrivatePagesMiddleware",
     # Keeps the request at hand for the audit log, and writes a record for every 403 answer.
     "audit.middleware.AuditMiddleware",
     # Records the logged-in user on every historical record (django-simple-history).
@@ -90,7 +92,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # An account that logged in with a password but has no second factor reaches only its setup.
-    "riec_plan.accounts.SecondFactorRequiredMiddleware",
+    "accounts.login.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -108,26 +110,53 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # Behind a load balancer the client address comes from X-Forwarded-For (see README, In productie):
-# with AXES_PROXY_COUNT trusted proxies, the entry that many places from the right. One rule for the
-# lockouts and the audit log (audit.log.client_ip); django-ipware is not used.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# with TRUSTED_PROXY_COUNT trusted proxies, the entry that many places from the right. One setting and
+# one rule (audit.log.client_ip) for django-axes's lockouts, allauth's rate limits and the audit log.
+# (AXES_PROXY_COUNT is its former name.)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
 AXES_CLIENT_IP_CALLABLE = "audit.log.client_ip"
+# allauth asks its adapter (accounts.login.AccountAdapter.get_client_ip, the same rule); the setting is
+# given too for any allauth code that reads it directly.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# A code of the second factor (or a recovery code) is never kept in axes's record of an attempt.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 
 # Logging in (django-allauth) ------------------------------------------------------------------------
 # Accounts are made by the RIEC-bureau (or by single sign-on, see below), never by a visitor; they
 # log in with their user name. Resetting a forgotten password goes through the bureau, not by mail.
-ACCOUNT_ADAPTER = "riec_plan.accounts.AccountAdapter"
+ACCOUNT_ADAPTER = "accounts.login.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = False  # the session ends with the browser (SESSION_EXPIRE_AT_BROWSER_CLOSE)
-# django-axes counts failed logins and locks out (see above); allauth's own counter would lock first.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# Rate limits (allauth, counted in the shared cache, per client address as above; a refusal is the Dutch
+# templates/429.html). "login": 30 login attempts a minute per client. "login_failed": the codes of the
+# second factor, 5 wrong ones per 15 minutes per account and per client; every wrong code also counts
+# as a failed login for django-axes, which locks out (name, address) as after wrong passwords
+# (accounts.throttle). Passwords are counted by django-axes alone (AccountAdapter.pre_authenticate):
+# allauth's counter per name alone would let anyone lock any account from anywhere.
+ACCOUNT_RATE_LIMITS = {"login": "30/m/ip", "login_failed": "5/15m/ip,5/15m/key"}
 # The second factor (allauth.mfa) is required for every account that logs in with a password
-# (riec_plan.accounts.SecondFactorRequiredMiddleware). Codes from an authenticator app (TOTP),
+# (accounts.login.SecondFactorRequiredMiddleware). Codes from an authenticator app (TOTP),
 # with recovery codes, and security keys or passkeys (WebAuthn).
-MFA_ADAPTER = "riec_plan.accounts.MFAAdapter"
+MFA_ADAPTER = "accounts.login.MFAAdapter"
+# The code forms check django-axes's lockout before they look at a code (accounts.throttle).
+MFA_FORMS = {
+    "authenticate": "accounts.throttle.AuthenticateForm",
+    "reauthenticate": "accounts.throttle.ReauthenticateForm",
+}
+# The secrets of authenticator apps and recovery codes are encrypted in the database (Fernet, by
+# accounts.login.MFAAdapter) with MFA_ENCRYPTION_KEY: one or more keys (comma-separated; the first
+# encrypts, all decrypt, so a key can be rotated). Make one with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# Development without it uses a key derived from SECRET_KEY.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEY", default=[])
+if not MFA_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise environ.ImproperlyConfigured(
+            "MFA_ENCRYPTION_KEY ontbreekt: zet deze variabele (een Fernet-sleutel, zie .env.example)."
+        )
+    MFA_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(f"mfa:{SECRET_KEY}".encode()).digest()).decode()]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "RIEC-plan"
 # One 30-second step of clock difference either way between the phone and the server.
@@ -139,7 +168,7 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # verified e-mail address; a new account (OIDC_CREATE_ACCOUNTS) gets no role unless the claim named
 # by OIDC_ROLE_CLAIM carries a value that OIDC_ROLE_MAPPING maps to one (value=role name, comma-separated).
 # The second factor is then the identity provider's.
-SOCIALACCOUNT_ADAPTER = "riec_plan.accounts.SocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False  # no access or refresh token is kept
@@ -199,7 +228,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "strategy.context_processors.navigation",
-                "riec_plan.context_processors.security",
+                "accounts.context_processors.security",
             ],
         },
     },
@@ -277,10 +306,10 @@ STORAGES = {
 }
 
 # Several app servers share one PostgreSQL and nothing else: sessions live in the database
-# (Django's database session engine, which riec_plan.sessions extends only to remember the stored
+# (Django's database session engine, which accounts.sessions extends only to remember the stored
 # expiry date), rendered PDFs in reports.RenderedDocument, and the cache in a database table
 # (created by `migrate`: core/migrations/0002_cache_table.py).
-SESSION_ENGINE = "riec_plan.sessions"
+SESSION_ENGINE = "accounts.sessions"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -293,7 +322,7 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60)
-# The age above is inactivity time, not time since login: riec_plan.sessions.SessionRenewalMiddleware
+# The age above is inactivity time, not time since login: accounts.sessions.SessionRenewalMiddleware
 # saves a session again once its last save is SESSION_RENEW_AFTER seconds old (not on every request,
 # as SESSION_SAVE_EVERY_REQUEST would), so it ends 55 to 60 minutes after the last request.
 SESSION_SAVE_EVERY_REQUEST = False
@@ -375,11 +404,14 @@ LOGGING: dict[str, Any] = {
     },
     # One line per record on stdout: JSON objects in production (DJANGO_LOG_FORMAT=json, the default
     # without DEBUG) for the log collector, plain text for a developer's terminal.
+    # The single sign-on callback's code and state never reach a log line (riec_plan.logging).
+    "filters": {"secrets": {"()": "riec_plan.logging.RedactSecretsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
+            "filters": ["secrets"],
         }
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},

@@ -111,7 +111,7 @@ def test_the_origin_follows_the_proxy_settings(
     settings: Any, client: Client, proxies: int, forwarded: str | None, origin: str
 ) -> None:
     role_user("coordinator", COORDINATOR, password=PASSWORD)
-    settings.AXES_IPWARE_PROXY_COUNT = proxies
+    settings.TRUSTED_PROXY_COUNT = proxies
     headers = {"REMOTE_ADDR": "10.0.0.1", **({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})}
     client.post("/inloggen/", {"login": "coordinator", "password": "fout"}, **headers)
     assert only(action="login_failed").ip_address == origin

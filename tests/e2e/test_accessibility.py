@@ -44,6 +44,8 @@ BUREAU_PAGES = [
     "/admin/strategy/annualplan/",
     "/admin/budget/costline/",
     "/admin/budget/costline/import/",
+    "/accounts/",
+    "/accounts/nieuw/",
 ]
 
 ROLE_PAGES = {

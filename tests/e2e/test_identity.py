@@ -3,14 +3,17 @@ a local OpenID Connect provider, and admin pages that work under the Content-Sec
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.core.cache import cache
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import AccountState
 from audit.models import AuditEvent
 from core.roles import BUREAU, STEERING_GROUP
 from strategy.models import PlanSection
@@ -84,6 +87,8 @@ def test_single_sign_on_through_the_organisations_provider(
     live_plan_2024: None, live_server: Any, page: Any, provider: Provider
 ) -> None:
     user = role_user("els", BUREAU, email="els@riec.test")
+    # The bureau allowed the link on the accounts desk (an e-mail address alone links nothing).
+    AccountState.objects.create(user=user, sso_link_allowed_until=timezone.now() + datetime.timedelta(days=7))
     provider.add_person("els@riec.test", name="Els de Vries")
     page.goto(f"{live_server.url}/jaarplan/2024/")
     page.get_by_role("button", name="Inloggen met Test-IdP").click()

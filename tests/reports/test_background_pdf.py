@@ -137,3 +137,25 @@ def test_closing_a_quarter_does_not_wait_for_its_document(monkeypatch: Any) -> N
     assert len(calls) == 1
     frozen = bureau.get("/voortgang/2024/Q2.pdf")
     assert frozen.status_code == 200 and frozen.content == b"%PDF-1.7 Q2"
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_the_bureau_retries_a_failed_quarterly_report(monkeypatch: Any) -> None:
+    """The quarterly report's key (voortgang-2024-Q2) has a capital Q: its retry button must work too."""
+
+    def broken(html: str) -> bytes:
+        raise OSError("lettertype onleesbaar")
+
+    monkeypatch.setattr(rendering, "render_pdf", broken)
+    bureau = logged_in(role_user("bureau", BUREAU))
+    bureau.get("/voortgang/2024/Q2.pdf")
+    run_worker()
+
+    failed = bureau.get("/voortgang/2024/Q2.pdf")
+    assert failed.status_code == 500
+    html = failed.content.decode()
+    assert 'action="/pdf/opnieuw/voortgang-2024-Q2/"' in html and "Opnieuw proberen" in html
+    again = bureau.post("/pdf/opnieuw/voortgang-2024-Q2/", {"next": "/voortgang/2024/Q2.pdf"})
+    assert again.status_code == 302 and again["Location"] == "/voortgang/2024/Q2.pdf"
+    assert RenderedDocument.objects.get(key="voortgang-2024-Q2").error == ""
+    assert bureau.get("/voortgang/2024/Q2.pdf").status_code == 202  # queued once more

@@ -73,7 +73,8 @@ def test_one_digest_per_coordinator_and_a_second_run_sends_nothing(people: dict[
     for action in [*twente[:2], *district_actions("ijsselland")]:
         assert action.title not in digest.body
     assert "/mijn-acties/" in digest.body
-    assert "Niet verstuurd, geen e-mailadres (vul het in bij de gebruiker): coord-zuid (Gelderland-Zuid)" in output
+    missing = "Niet verstuurd, geen e-mailadres (vul het in op het accountsloket, /accounts/)"
+    assert f"{missing}: coord-zuid (Gelderland-Zuid)" in output
     assert "2 verstuurd, 0 al eerder verstuurd, 1 zonder e-mailadres, 0 mislukt." in output
 
     again = run("2024-06-17")
@@ -192,3 +193,22 @@ def test_the_history_page_of_a_sent_reminder_opens(bureau_client: Any) -> None:
     )
     response = bureau_client.get(f"/admin/strategy/sentreminder/{reminder.pk}/history/")
     assert response.status_code == 200
+
+
+def test_a_district_name_with_a_line_break_still_gets_its_reminder(people: dict[str, Any]) -> None:
+    # Saved before names were checked (a bulk update asks no validator): the subject stays one line.
+    District.objects.filter(slug="twente").update(name="Twente\nNoord")
+    run("2024-06-17")
+    subjects = {message.to[0]: message.subject for message in mail.outbox}
+    assert subjects["twente@riec.test"].endswith("acties van Twente Noord zonder update")
+
+
+def test_a_district_name_is_one_line() -> None:
+    from django.core.exceptions import ValidationError
+
+    district = District(name="Twente\r\nNoord", slug="twente-noord", order=99, province="Overijssel")
+    with pytest.raises(ValidationError) as refused:
+        district.full_clean()
+    assert refused.value.message_dict["name"] == [
+        "Een naam past op één regel: zonder regeleinde, tab of ander stuurteken."
+    ]

@@ -1,7 +1,7 @@
 """Create one demo account per role, with fresh random passwords printed once.
 
 The demo accounts log in without a second factor, and only while DJANGO_DEBUG is on (the permission
-audit.demo_without_second_factor, read by riec_plan.accounts); every page then says so.
+audit.demo_without_second_factor, read by accounts.login); every page then says so.
 """
 
 from __future__ import annotations

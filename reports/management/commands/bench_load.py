@@ -119,6 +119,8 @@ class Command(BaseCommand):
             # Production settings, but plain HTTP on loopback and no collectstatic for a throw-away run.
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            # The key this process encrypted the benchmark accounts' second factor with.
+            "MFA_ENCRYPTION_KEY": ",".join(settings.MFA_ENCRYPTION_KEYS),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_SECURE_COOKIES": "false",

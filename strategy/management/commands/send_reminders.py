@@ -46,7 +46,7 @@ class Command(BaseCommand):
         for title, lines in (
             ("Verstuurd", outcome.sent),
             ("Eerder vandaag al verstuurd", outcome.already),
-            ("Niet verstuurd, geen e-mailadres (vul het in bij de gebruiker)", outcome.without_email),
+            ("Niet verstuurd, geen e-mailadres (vul het in op het accountsloket, /accounts/)", outcome.without_email),
             ("Alles bijgewerkt, geen herinnering nodig", outcome.nothing_missing),
             ("Mislukt", outcome.failed),
         ):

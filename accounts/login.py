@@ -5,16 +5,15 @@
   reach nothing but the pages that set one up.
 - How a session proved itself is decided once, when it logs in (`remember_second_factor`), and kept
   in the session, so pages ask the database nothing for it.
-- Single sign-on (OpenID Connect, settings.SOCIALACCOUNT_PROVIDERS) matches accounts on a verified
-  e-mail address; the identity provider's login is then the second factor. A new account is made only
-  when OIDC_CREATE_ACCOUNTS is on, and gets no role unless OIDC_ROLE_CLAIM maps to one.
+- Single sign-on (OpenID Connect, accounts.sso): the identity provider's login is then the second factor.
 - Demo accounts of `make run` (create_demo_users) may log in without a second factor while
   DJANGO_DEBUG is on; every page then says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import functools
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,22 +21,19 @@ from urllib.parse import urlsplit
 from allauth.account import views as account_views
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
-from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.stages import AuthenticateStage
-from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from allauth.socialaccount.models import SocialLogin
-from allauth.socialaccount.providers.base.constants import AuthError
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 import audit
-from core.roles import ROLES
+
+from .models import AccountState
 
 # The session key that says how this session proved its second factor: "mfa" (TOTP or WebAuthn),
 # "sso" (the identity provider's login) or "demo" (a demo account under DJANGO_DEBUG).
@@ -62,6 +58,11 @@ SETUP_VIEWS = {
     "account_logout",
     "logout",
 }
+# Set at login for an account with a one-time password from the bureau (AccountState.must_change_password):
+# until it chose its own, it reaches nothing but the password change (and the logout).
+MUST_CHANGE_PASSWORD = "riec_must_change_password"  # noqa: S105 (a session key)
+PASSWORD_VIEWS = {"account_change_password", "account_logout", "logout"}
+PASSWORD_MESSAGE = "Kies eerst een eigen wachtwoord: het wachtwoord van het RIEC-bureau was voor één keer."  # noqa: S105
 SETUP_MESSAGE = (
     "Stel eerst een tweede factor in: een code uit een authenticator-app of een beveiligingssleutel. "
     "Zonder tweede factor kunt u RIEC-plan niet gebruiken."
@@ -97,7 +98,7 @@ def proof_of_login(request: HttpRequest, user: Any) -> str | None:
     return None
 
 
-# Signal receivers (connected in riec_plan.apps) ---------------------------------------------------
+# Signal receivers (connected in accounts.apps) ---------------------------------------------------
 
 
 def remember_second_factor(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
@@ -110,6 +111,18 @@ def remember_second_factor(sender: Any, request: HttpRequest | None, user: Any, 
         session[SECOND_FACTOR] = proof
     else:
         session.pop(SECOND_FACTOR, None)
+    if proof != "sso" and AccountState.objects.filter(user_id=user.pk, must_change_password=True).exists():
+        session[MUST_CHANGE_PASSWORD] = True
+    else:
+        session.pop(MUST_CHANGE_PASSWORD, None)
+
+
+def password_changed(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """allauth's password_changed: the account chose its own password."""
+    AccountState.objects.filter(user_id=user.pk).update(must_change_password=False)
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(MUST_CHANGE_PASSWORD, None)
 
 
 def second_factor_removed(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
@@ -139,7 +152,11 @@ class SecondFactorRequiredMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        if not request.user.is_authenticated or request.session.get(SECOND_FACTOR):
+        if not request.user.is_authenticated:
+            return None
+        if request.session.get(MUST_CHANGE_PASSWORD):
+            return self._password_first(request, view_func)
+        if request.session.get(SECOND_FACTOR):
             return None
         if has_second_factor(request.user):
             # Set up in this session since it logged in (with a valid code or key): proven from now on.
@@ -153,6 +170,16 @@ class SecondFactorRequiredMiddleware:
         if request.method == "GET":
             messages.warning(request, SETUP_MESSAGE)
         return redirect("mfa_index")
+
+    def _password_first(self, request: HttpRequest, view_func: Callable[..., Any]) -> HttpResponse | None:
+        if getattr(view_func, "login_required", True) is False:
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in PASSWORD_VIEWS:
+            return None
+        if request.method == "GET":
+            messages.warning(request, PASSWORD_MESSAGE)
+        return redirect("account_change_password")
 
 
 # django-allauth adapters ----------------------------------------------------------------------------
@@ -174,106 +201,65 @@ class AccountAdapter(DefaultAccountAdapter):
             "Voer een juiste gebruikersnaam en wachtwoord in. Let op: beide velden zijn hoofdlettergevoelig."
         ),
         "account_inactive": "Dit account is niet actief. Neem contact op met het RIEC-bureau.",
+        "too_many_login_attempts": (
+            "Te veel onjuiste pogingen voor dit account. Probeer het over een kwartier opnieuw, "
+            "of neem contact op met het RIEC-bureau."
+        ),
     }
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The client's address by the one rule of audit.log.client_ip (TRUSTED_PROXY_COUNT), as axes sees it."""
+        ip = audit.client_ip(request)
+        if not ip:
+            raise PermissionDenied("Het adres van de client is onbekend.")
+        return ip
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Wrong passwords are counted by django-axes per (name, address); allauth's count per name
+        alone ("login_failed" .../key) would let anyone lock any account. Its limit stays on the codes
+        of the second factor (accounts.throttle)."""
+        self._login_failed_rl_usage = None
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False  # the bureau makes accounts
 
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        return "/"  # on to the second factor's setup, if there is none yet, or else the start page
+
     def get_login_stages(self) -> list[str]:
         stages = super().get_login_stages()
         return [
-            "riec_plan.accounts.SecondFactorStage" if stage == "allauth.mfa.stages.AuthenticateStage" else stage
+            "accounts.login.SecondFactorStage" if stage == "allauth.mfa.stages.AuthenticateStage" else stage
             for stage in stages
         ]
 
 
+@functools.cache
+def _cipher(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def cipher() -> MultiFernet:
+    """Fernet with settings.MFA_ENCRYPTION_KEYS: the first encrypts, every one decrypts."""
+    return _cipher(tuple(settings.MFA_ENCRYPTION_KEYS))
+
+
 class MFAAdapter(DefaultMFAAdapter):
+    """allauth's adapter, with the secrets of authenticator apps and recovery codes encrypted at rest."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": "Deze code klopt niet. Gebruik de code die uw authenticator-app nu toont.",
+    }
+
+    def encrypt(self, text: str) -> str:
+        return cipher().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return cipher().decrypt(encrypted_text.encode()).decode()
+
     def get_totp_label(self, user: Any) -> str:
         return user.get_username()
-
-
-def claim_values(sociallogin: SocialLogin, claim: str) -> list[str]:
-    """The values of a claim in the provider's answer (userinfo or ID token), as a list."""
-    data = sociallogin.account.extra_data or {}
-    found: Any = None
-    for part in (data.get("userinfo"), data.get("id_token"), data):
-        if isinstance(part, dict) and claim in part:
-            found = part[claim]
-            break
-    if found is None:
-        return []
-    return [str(value) for value in (found if isinstance(found, list | tuple) else [found])]
-
-
-def mapped_roles(sociallogin: SocialLogin) -> list[str]:
-    claim, mapping = settings.OIDC_ROLE_CLAIM, settings.OIDC_ROLE_MAPPING
-    if not claim or not mapping:
-        return []
-    roles = {mapping[value] for value in claim_values(sociallogin, claim) if value in mapping}
-    return sorted(role for role in roles if role in ROLES)
-
-
-def grant_roles(user: Any, roles: Iterable[str]) -> None:
-    """Add the roles a claim maps to (a role the bureau granted is never taken away here)."""
-    roles = list(roles)
-    if not roles:
-        return
-    if not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    user.groups.add(*Group.objects.filter(name__in=roles))
-
-
-def refusal(request: HttpRequest, message: str, who: str = "") -> ImmediateHttpResponse:
-    """A single sign-on that does not lead to an account: a failed login, in the audit log too."""
-    audit.record(request, action=audit.Action.LOGIN_FAILED, result=audit.Result.REFUSED, actor=who, detail=message)
-    return ImmediateHttpResponse(render(request, "account/sso_refused.html", {"message": message}, status=403))
-
-
-# Why a single sign-on failed (allauth's AuthError codes), as the audit log says it.
-SSO_ERRORS: dict[str | None, str] = {
-    AuthError.CANCELLED: "afgebroken bij de inlogdienst",
-    AuthError.DENIED: "geweigerd door de inlogdienst",
-    AuthError.UNKNOWN: "fout van de inlogdienst",
-    None: "onbekende fout",
-}
-
-
-class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        if sociallogin.is_existing:
-            grant_roles(sociallogin.user, mapped_roles(sociallogin))
-            return
-        emails = [address.email for address in sociallogin.email_addresses if address.verified]
-        if not emails:
-            raise refusal(request, "De identiteitsprovider gaf geen bevestigd e-mailadres door.")
-        email = emails[0]
-        accounts = list(get_user_model()._default_manager.filter(email__iexact=email))
-        if len(accounts) > 1:
-            raise refusal(request, f"Meer dan één account heeft het e-mailadres {email}; vraag het RIEC-bureau.", email)
-        if accounts:
-            # The e-mail address the bureau gave the account is the match; its password stays as it is.
-            sociallogin.connect(request, accounts[0])
-            grant_roles(accounts[0], mapped_roles(sociallogin))
-        elif not settings.OIDC_CREATE_ACCOUNTS:
-            raise refusal(request, f"Er is geen account met het e-mailadres {email}; vraag het RIEC-bureau.", email)
-
-    def on_authentication_error(
-        self, request: HttpRequest, provider: Any, error: Any = None, exception: Any = None, extra_context: Any = None
-    ) -> None:
-        reason = SSO_ERRORS.get(error, SSO_ERRORS[None])
-        if exception is not None:
-            reason = f"{reason}: {type(exception).__name__}"
-        detail = f"Single sign-on mislukt ({reason})"
-        audit.record(request, action=audit.Action.LOGIN_FAILED, result=audit.Result.FAILURE, detail=detail)
-
-    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
-        return bool(settings.OIDC_CREATE_ACCOUNTS)
-
-    def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> Any:
-        user = super().save_user(request, sociallogin, form)
-        grant_roles(user, mapped_roles(sociallogin))
-        return user
 
 
 # The login page ----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from core import permissions
 from core.imports import neutralise
 from core.roles import ROLES
 
-from .accounts import DEMO_PERMISSION
+from .login import DEMO_PERMISSION
 
 REVIEW_PERIOD = datetime.timedelta(days=365)
 
@@ -74,10 +74,12 @@ def build_review(now: datetime.datetime | None = None) -> tuple[list[AccountRigh
             "groups", "coordinated_districts", "authenticator_set", "socialaccount_set", "user_permissions"
         )
     )
-    changes = list(AuditEvent.objects.role_changes_since(since).filter(object_type="auth.user"))
+    # Changes of accounts, and of the roles' own Django permissions (which every member then holds).
+    changes = list(AuditEvent.objects.role_changes_since(since).filter(object_type__in=("auth.user", "auth.group")))
     by_account: dict[str, list[AuditEvent]] = {}
     for change in changes:
-        by_account.setdefault(change.object_id, []).append(change)
+        if change.object_type == "auth.user":
+            by_account.setdefault(change.object_id, []).append(change)
     accounts = []
     for user in users:
         roles = sorted(group.name for group in user.groups.all() if group.name in ROLES)
@@ -121,6 +123,13 @@ CSV_COLUMNS = (
 )
 
 
+def change_text(change: AuditEvent) -> str:
+    """The change as the review shows it: "Toegekend: rol X", or the kind first ("Account verwijderd")."""
+    if change.action == audit.Action.ROLE_CHANGED:
+        return change.detail
+    return f"{change.get_action_display()}: {change.detail}" if change.detail else change.get_action_display()
+
+
 def _when(moment: datetime.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -134,7 +143,9 @@ def review_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow(CSV_COLUMNS)
     for account in accounts:
         user = account.user
-        changes = " | ".join(f"{_when(c.time)} {c.detail} (door {c.actor_name or 'systeem'})" for c in account.changes)
+        changes = " | ".join(
+            f"{_when(c.time)} {change_text(c)} (door {c.actor_name or 'systeem'})" for c in account.changes
+        )
         row = (
             user.username,
             user.get_full_name(),
