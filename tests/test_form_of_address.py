@@ -22,7 +22,7 @@ INFORMAL = re.compile(r"\b(je|jij|jou|jouw|jezelf|jullie)\b", re.I)
 # English that the screens showed ("View history: …", "Revert", the second factor's sentences ...).
 ENGLISH = re.compile(
     r"\b(the|your|you|please|history|view|revert|changed by|sign in|sign out|are you sure|"
-    r"authenticator code|recovery codes?|security keys?|skip to|toggle|close)\b",
+    r"authenticator code|recovery codes?|security keys?|skip to|toggle|close|search|model name|add link)\b",
     re.I,
 )
 
@@ -115,3 +115,9 @@ def test_the_admins_history_pages_are_dutch(plan_2024: Any) -> None:
     base = f"/admin/strategy/action/{action.pk}/history/"
     found = problems(client, base) + problems(client, f"{base}{record.history_id}/")
     assert found == []
+
+
+def test_the_admins_start_page_and_lists_read_out_dutch(plan_2024: Any) -> None:
+    # The start page's hidden table headers and the search box's magnifier are read out by screen readers.
+    client = logged_in(role_user("bureau", BUREAU))
+    assert problems(client, "/admin/") + problems(client, "/admin/strategy/action/") == []
