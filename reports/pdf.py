@@ -139,6 +139,21 @@ class ArchivalMetadata(DocumentMetadata):
         return tostring(rdf, encoding="utf-8")
 
 
+def _page_references(pdf: Any) -> tuple[bytes, ...]:
+    """pydyf's PDF.page_references, computed once per page count instead of on every call.
+
+    WeasyPrint's tagging asks it for every structure element; pydyf rebuilds the tuple of all pages
+    each time, which is quadratic: about 7 s of a 10x plan's tagged render. Pages are only ever
+    appended, so the tuple for a given count stays right.
+    """
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references")
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__["_page_references"] = cached
+    return cached[1]
+
+
 def w3c_date(moment: datetime.datetime) -> str:
     """A moment as W3C date-time (the form WeasyPrint writes to /CreationDate and the XMP packet)."""
     return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -151,8 +166,10 @@ def render_pdf(html: str, fetcher: StaticOnlyFetcher | None = None, *, tagged: b
     <title>), the title shown in the viewer's title bar, the creation date the moment of rendering.
     `tagged=False` renders the same HTML untagged, only to compare render costs (`make bench`).
     """
+    import pydyf
     from weasyprint import HTML
 
+    pydyf.PDF.page_references = property(_page_references)  # type: ignore[assignment,method-assign]
     if connection.in_atomic_block:
         raise RuntimeError("PDF rendering must not run inside a database transaction")
     source = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher or StaticOnlyFetcher())

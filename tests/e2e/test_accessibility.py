@@ -94,6 +94,29 @@ def test_no_axe_violations_on_the_login_and_second_factor(
     assert violations(page) == []
 
 
+@pytest.mark.parametrize(
+    ("rows", "heading"),
+    [
+        ("2024,bedrijfsvoering,Nieuwe kosten,900,12500,regulier,,\n", "Voorbeeld"),
+        ('2024,bedrijfsvoering,Nog meer kosten,901,"260.000,50",regulier,,\n', "Er is niets geïmporteerd"),
+    ],
+    ids=["preview", "refused"],
+)
+def test_no_axe_violations_on_the_import_preview(
+    rows: str, heading: str, accounts: dict[str, Any], log_in: Any, live_server: Any, tmp_path: Path
+) -> None:
+    """The import's second page (reached by sending a file): the preview of what will change, or the errors."""
+    upload = tmp_path / "kosten.csv"
+    upload.write_text("Jaar,Onderdeel,Omschrijving,Volgorde,Bedrag (€),Geldstroom,Groep,Ten laste van lijn\n" + rows)
+    page = log_in("bureau")
+    page.goto(f"{live_server.url}/admin/budget/costline/import/")
+    page.locator("input[name=import_file]").set_input_files(str(upload))
+    page.locator("select[name=format]").select_option(value="0")  # csv
+    page.locator("input[type=submit]").first.click()
+    page.get_by_role("heading", name=heading).first.wait_for()
+    assert violations(page) == []
+
+
 # Each role reaches at least this many pages (a walk that finds nothing proves nothing).
 MIN_PAGES = {"stuurgroep": 25, "coordinator-twente": 40, "bureau": 70}
 
