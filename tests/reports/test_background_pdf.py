@@ -50,7 +50,11 @@ def test_a_download_never_renders_in_the_request(rendered: list[str]) -> None:
     assert pending.status_code == 202 and pending["Content-Type"].startswith("text/html")
     html = pending.content.decode()
     assert "PDF wordt gemaakt…" in html
-    assert '<meta http-equiv="refresh" content="3">' in html  # asks again by itself, no JavaScript
+    # No page that reloads itself (WCAG 2.2.1): a script asks in the background, a link without it.
+    assert "http-equiv" not in html
+    assert '<script src="/static/js/pdf-pending.js" defer></script>' in html
+    assert '<a class="pdf-again" href="/jaarplan/2024.pdf">' in html
+    assert 'role="status" aria-live="polite"' in html
     assert rendered == []
     # Asking again while it is queued queues nothing more.
     reader.get("/jaarplan/2024.pdf")

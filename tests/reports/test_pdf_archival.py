@@ -17,6 +17,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from strategy.models import AnnualPlan
+from tests.reports.pdf_checks import elements, pdf_problems
 from tests.reports.test_jaarplan_report import document_fonts
 
 pdf_db = pytest.mark.django_db(transaction=True)
@@ -83,6 +84,19 @@ def test_the_jaarplan_pdf_is_pdf_a_3a_and_pdf_ua_1(reader: Client) -> None:
     types = assert_archival_and_tagged(response.content, "Jaarplan 2024 RIEC Oost-Nederland", before)
     # Headings, paragraphs, lists, the budget tables with their header cells and the TOC's links.
     assert {"H1", "H2", "P", "L", "LI", "Table", "TH", "TD", "Link"} <= types
+    assert pdf_problems(response.content) == []
+    pdf = pikepdf.open(io.BytesIO(response.content))
+    # The viewer opens with the bookmarks; a TOC link is described by its entry's text, not an anchor id.
+    assert pdf.Root.PageMode == "/UseOutlines"
+    descriptions = {str(a.Contents) for page in pdf.pages for a in page.obj.get("/Annots", []) if "/Dest" in a}
+    assert {"Wat kost het?", "Gezamenlijke aanpak van casuïstiek"} <= descriptions
+    assert not any(description.startswith("h-") for description in descriptions)
+    # The costs table runs over a page break and is still one table, with its caption; the header
+    # repeated on the next page is no second header (an artifact).
+    # (three tables in the HTML: costs, funding, the programme lines; each with one Caption, pdf_problems)
+    tables = [[str(kid.S) for kid in element.K] for element in elements(pdf) if element.S == "/Table"]
+    assert len(tables) == 3
+    assert tables[0][:2] == ["/Caption", "/THead"] and tables[0].count("/THead") == 1 and tables[0].count("/TBody") > 1
 
 
 @pdf_db
@@ -92,9 +106,54 @@ def test_the_quarterly_pdf_is_pdf_a_3a_and_pdf_ua_1(reader: Client) -> None:
     assert response.status_code == 200
     types = assert_archival_and_tagged(response.content, "Voortgangsrapportage Q2 2024 RIEC Oost-Nederland", before)
     assert {"H1", "H2", "P", "Table", "TH", "TD"} <= types
+    assert pdf_problems(response.content) == []
     pdf = pikepdf.open(io.BytesIO(response.content))
     # The charts' text and the symbols of the basis-op-orde tables are Open Sans too.
     assert document_fonts(pdf) == {"Open-Sans", "Open-Sans-Bold", "Open-Sans-Semi-Bold"}
     # Table headers keep their words whole ("Voldoet", never "Vol-doet").
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Voldoet" in text and "Vol-" not in text
+
+
+@pdf_db
+def test_a_closed_quarters_frozen_pdf_passes_the_same_checks(
+    fresh_plan_2024: AnnualPlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core import clock
+    from core.roles import BUREAU
+    from strategy.models import QuarterClose
+    from tests.conftest import admin_url, logged_in, role_user
+
+    monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 7, 10))
+    bureau = logged_in(role_user("bureau", BUREAU))
+    assert bureau.post(admin_url(QuarterClose, "add"), {"plan": fresh_plan_2024.pk, "quarter": "2"}).status_code == 302
+    document = bytes(QuarterClose.objects.get(plan=fresh_plan_2024, quarter=2).document)
+    assert document.startswith(b"%PDF") and pdf_problems(document) == []
+
+
+@pdf_db
+def test_an_uploaded_figure_is_not_interpolated_and_has_its_alt_text(reader: Client) -> None:
+    from strategy.models import SectionBlock
+    from tests.strategy.test_section_blocks import image_file, upload
+
+    figure = SectionBlock.objects.get(section__plan__year=2024, section__slug="basis-op-orde")
+    form = upload(figure, image_file())
+    assert form.is_valid(), form.errors
+    form.save()
+    content = reader.get("/jaarplan/2024.pdf").content
+    pdf = pikepdf.open(io.BytesIO(content))
+    images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+    assert images and not any(image.get("/Interpolate") for image in images)
+    alts = {str(e.Alt) for e in elements(pdf) if e.S == "/Figure" and "/Alt" in e}
+    assert "Staafdiagram: de stand per gemeente" in alts
+    assert pdf_problems(content) == []
+
+
+def test_the_print_stylesheets_use_no_opacity() -> None:
+    # A translucent line (the cover's status) is painted as a group outside the tag tree: hidden from screen readers.
+    from pathlib import Path
+
+    from django.conf import settings
+
+    for stylesheet in (Path(settings.BASE_DIR) / "static" / "reports").glob("*.css"):
+        assert "opacity" not in stylesheet.read_text(), stylesheet.name

@@ -276,7 +276,7 @@ def test_a_saved_update_is_announced_as_a_status(twente: tuple[Client, Any]) -> 
     action = district_actions("twente")[0]
     page = client.post(URL, quick_post(action), follow=True).content.decode()
     assert re.search(
-        rf'<li class="success" role="status">De voortgang van “{re.escape(action.title)}” is bijgewerkt.', page
+        rf'<li class="success"><span role="status">De voortgang van “{re.escape(action.title)}” is bijgewerkt.', page
     )
 
 

@@ -164,6 +164,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--pages-only", action="store_true", help="alleen de pagina's per rol meten")
+        parser.add_argument("--pdf-only", action="store_true", help="alleen het jaarplan (HTML en PDF) meten")
 
     def handle(self, *args: Any, **options: Any) -> None:
         setup_test_environment()
@@ -175,12 +176,15 @@ class Command(BaseCommand):
             client.force_login(user)
             source = AnnualPlan.objects.get(year=2024)
             self.stdout.write(f"Database: {connection.vendor}; Python/Django op deze machine.")
-            self.bench_pages(source)
+            if not options["pdf_only"]:
+                self.bench_pages(source)
             if options["pages_only"]:
                 return
             synthetic = make_synthetic_plan(source)
             for plan in (source, synthetic):
                 self.bench_plan(client, plan)
+            if options["pdf_only"]:
+                return
             self.bench_edit_to_pdf(client, source)
             synthetic.delete()
             self.bench_next_year(source)
