@@ -734,6 +734,8 @@ class Action(models.Model):
         related_name="continuations",
         verbose_name=_("voortgezet uit"),
     )
+    # Set when next year's plan is made: the continued action had a due moment, and it had passed.
+    due_passed = models.BooleanField(_("moment verstreken bij overname"), default=False, editable=False)
 
     # Raised by every save through the admin; a form that carries an older number is stale.
     version = models.PositiveIntegerField(_("versie"), default=1, editable=False)
@@ -824,8 +826,10 @@ class Action(models.Model):
 
     @property
     def due_to_review(self) -> bool:
-        """A carried-over action whose old due moment had passed: the bureau sets a new one ("te herzien")."""
-        return self.continues_id is not None and self.due_year is None
+        """A carried-over action whose old due moment had passed: the bureau sets a new one ("te herzien").
+
+        Only a copy whose action had a deadline; a copy of one without is just without a moment."""
+        return self.continues_id is not None and self.due_passed and self.due_year is None
 
     @property
     def latest_update(self) -> ProgressUpdate | None:

@@ -191,6 +191,7 @@ class ProgressUpdateResource(PolicyResource):
     def model_errors(self, instance: Any, errors: dict[str, Any]) -> dict[str, Any]:
         errors = super().model_errors(instance, errors)
         rules = services.progress_errors(
+            action=instance.action if instance.action_id else None,
             date=None if "date" in errors else instance.date,
             status=instance.status,
             percentage=None if "percentage" in errors else instance.percentage,
