@@ -153,7 +153,7 @@ def test_every_path_stores_a_q4_update_entered_on_the_copy_on_the_2024_action(
 def test_every_path_refuses_an_update_dated_in_a_closed_quarter(
     path: str, actions: tuple[Action, Action], coordinator: Any, bureau: Any
 ) -> None:
-    old, copy = actions
+    old, _copy = actions
     close_q4(bureau)
     response = PATHS[path](logged_in(coordinator), old, datetime.date(2024, 12, 31))
     # The one message of the rule (strategy.services.closed_quarter_error), and nothing stored or re-dated.
