@@ -1079,6 +1079,8 @@ class ActionSnapshot(models.Model):
         QuarterClose, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("kwartaalafsluiting")
     )
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("actie"))
+    # The title as it was at closing: a closed quarter's report prints only what the snapshot holds.
+    title = models.CharField(_("actie"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     # Empty when the action had no update by the quarter's end.
     percentage = models.PositiveSmallIntegerField(

@@ -250,6 +250,7 @@ def _snapshot(close: QuarterClose) -> int:
             ActionSnapshot(
                 close=close,
                 action=action,
+                title=action.title,
                 status=latest.status if latest else Status.NOT_STARTED,
                 percentage=latest.percentage if latest else None,
                 narrative=latest.narrative if latest else "",
