@@ -20,6 +20,8 @@ from core.markup import Markdown
 from districts.models import BaselineNorm, Development, DistrictFocusTheme, DistrictPlan
 from strategy.models import AnnualPlan, Phenomenon, PlanSection, QuarterClose, SectionBlock
 
+from .models import AnnualReport
+
 # What a quarterly report says, on the web and on every PDF page, until the bureau closes the quarter.
 PROVISIONAL = "Voorlopig – kwartaal nog niet afgesloten"
 
@@ -275,16 +277,18 @@ def offered_quarters(year: int, today: Any, closed: set[tuple[int, int]]) -> lis
 
 def plan_years() -> list[dict[str, Any]]:
     """The plans for the index page, newest first, each with the plan before it (for a comparison),
-    and its quarterly reports so far (two queries)."""
+    its quarterly reports so far and whether its jaarverslag is adopted (three queries)."""
     plans = cast(
         # values() yields plain dicts; the plugin types each row as a TypedDict, which is no dict[str, Any].
         list[dict[str, Any]],
         list(AnnualPlan.objects.order_by("-year").values("year", "title", "status", "adopted_on")),
     )
     closed = set(QuarterClose.objects.closed().values_list("plan__year", "quarter"))
+    adopted = set(AnnualReport.objects.values_list("plan__year", flat=True))
     years = {plan["year"] for plan in plans}
     today = clock.today()
     for plan in plans:
         plan["previous"] = plan["year"] - 1 if plan["year"] - 1 in years else None
         plan["quarters"] = offered_quarters(plan["year"], today, closed)
+        plan["annual_adopted"] = plan["year"] in adopted
     return plans

@@ -90,6 +90,7 @@ def test_the_plan_list_offers_every_output_of_every_year(years: dict[int, Annual
         "/jaarplan/2025/dashboard/",
         "/jaarplan/2025/begroting/",
         # No quarter of 2025 has begun in October 2024: no quarterly report is offered.
+        "/jaarverslag/2025/",
         "/jaarplan/2025/vergelijk/2024/",
     ]
     assert "concept" in row_2025
