@@ -75,7 +75,8 @@ def test_the_money_reconciles_to_the_spending_rows(plan_2024: AnnualPlan) -> Non
     lines = list(CostLine.objects.filter(plan=plan_2024).exclude(amount=None).order_by("pk")[:6])
     for position, line in enumerate(lines):
         for quarter in (1, 2, 3, 4):
-            Spending.objects.create(cost_line=line, year=2024, quarter=quarter, amount=10_000 * (position + 1) + quarter)
+            amount = 10_000 * (position + 1) + quarter
+            Spending.objects.create(cost_line=line, year=2024, quarter=quarter, amount=amount)
     # Spending of another year is not this year's realisation.
     Spending.objects.create(cost_line=lines[0], year=2025, quarter=1, amount=999_999)
     booked = Spending.objects.filter(cost_line__plan=plan_2024, year=2024).aggregate(total=Sum("amount"))["total"]
@@ -90,9 +91,8 @@ def test_the_money_reconciles_to_the_spending_rows(plan_2024: AnnualPlan) -> Non
         for group in category.groups:
             assert group.totals.remaining == group.totals.budgeted - group.totals.spent
     # The programme lines' realisation is the spending on the lines they carry (split lines divided).
-    strengthening = sum(
-        row.spent for row in (entry.row for c in money.tables.costs for g in c.groups for entry in g.lines) if row.charges
-    )
+    rows = [entry.row for category in money.tables.costs for group in category.groups for entry in group.lines]
+    strengthening = sum(row.spent for row in rows if row.charges)
     assert sum(line.spent for line in money.lines) == strengthening
     assert all(line.remaining == line.budgeted - line.spent for line in money.lines)
     text = page(logged_in(role_user("lezer")))
@@ -121,9 +121,11 @@ def test_texts_are_written_with_a_preview_by_the_bureau_and_the_own_districts_co
     coordinator = logged_in(twente)
     assert coordinator.get(goal_url).status_code == 403
     assert coordinator.get("/jaarverslag/2024/tekst/district/ijsselland/").status_code == 403
-    assert coordinator.post("/jaarverslag/2024/tekst/district/ijsselland/", {"text": "x", "save": "1"}).status_code == 403
+    other = coordinator.post("/jaarverslag/2024/tekst/district/ijsselland/", {"text": "x", "save": "1"})
+    assert other.status_code == 403
     own = "/jaarverslag/2024/tekst/district/twente/"
-    assert coordinator.post(own, {"text": "Twente: veertien gemeenten op orde.", "version": "0", "save": "1"}).status_code == 302
+    written = coordinator.post(own, {"text": "Twente: veertien gemeenten op orde.", "version": "0", "save": "1"})
+    assert written.status_code == 302
     reader = page(logged_in(role_user("lezer")))
     assert "Twente: veertien gemeenten op orde." in reader
     # The coordinator's page offers only the own district's text to write.
