@@ -118,7 +118,6 @@ class TextForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def annual_text(request: HttpRequest, year: int, kind: str, key: str) -> HttpResponse:
     """Write one text of the jaarverslag: "Voorbeeld" shows it as the report will, "Opslaan" keeps it."""
-    year = int(year)  # (a digit string from the address)
     plan = _plan(year)
     subject = annual.subject_of(plan, kind, key)
     text = annual.text_for(plan, subject)

@@ -24,11 +24,8 @@ urlpatterns = [
     # The jaarverslag closes the year: the report, its PDF, writing its texts, adopting it.
     path("jaarverslag/<int:year>/", annual_views.annual_report, name="annual_report"),
     path("jaarverslag/<int:year>.pdf", annual_views.annual_pdf, name="annual_pdf"),
-    re_path(
-        r"^jaarverslag/(?P<year>\d{4})/tekst/(?P<kind>doel|district)/(?P<key>[a-z0-9-]{1,80})/$",
-        annual_views.annual_text,
-        name="annual_text",
-    ),
+    # <kind> is "doel" (key: its number) or "district" (key: its slug); anything else is a 404.
+    path("jaarverslag/<int:year>/tekst/<slug:kind>/<slug:key>/", annual_views.annual_text, name="annual_text"),
     path("jaarverslag/<int:year>/vaststellen/", annual_views.annual_adopt, name="annual_adopt"),
     # The same pages for any year's plan; without a year they show the running plan.
     path("jaarplan/<int:year>/dashboard/", views.dashboard, name="dashboard_in_year"),
