@@ -160,3 +160,20 @@ def test_linked_from_the_plan_list_and_adoption_waits_for_the_years_end(
     coordinator = logged_in(role_user("coordinator-twente", COORDINATOR, districts=["twente"]))
     monkeypatch.setattr(clock, "today", lambda: datetime.date(2025, 1, 20))
     assert coordinator.post("/jaarverslag/2024/vaststellen/").status_code == 403
+
+
+def test_the_builder_runs_a_fixed_number_of_queries(plan_2024: AnnualPlan) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as before:
+        annual.build_annual_report(2024)
+    section = Action.objects.filter(section__plan=plan_2024).first().section
+    for order in range(200, 210):
+        added = Action.objects.create(section=section, order=order, title=f"Extra actie {order}")
+        ProgressUpdate.objects.create(
+            action=added, date=datetime.date(2024, 6, 1), status=Status.ON_TRACK, percentage=10
+        )
+    with CaptureQueriesContext(connection) as after:
+        annual.build_annual_report(2024)
+    assert len(after) == len(before)
