@@ -6,6 +6,7 @@ templates only read the result and never reach the database.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -14,9 +15,15 @@ from django.shortcuts import get_object_or_404
 
 from budget.checks import load_budget
 from budget.overview import BudgetTables, build_budget_tables
+from core import clock
 from core.markup import Markdown
 from districts.models import BaselineNorm, Development, DistrictFocusTheme, DistrictPlan
-from strategy.models import AnnualPlan, Phenomenon, PlanSection, SectionBlock
+from strategy.models import AnnualPlan, Phenomenon, PlanSection, QuarterClose, SectionBlock
+
+from .models import AnnualReport
+
+# What a quarterly report says, on the web and on every PDF page, until the bureau closes the quarter.
+PROVISIONAL = "Voorlopig – kwartaal nog niet afgesloten"
 
 
 @dataclass
@@ -247,15 +254,41 @@ def build_plan_report(year: int) -> PlanReport:
     )
 
 
+@dataclass
+class QuarterLink:
+    """A quarterly report offered on the index: only a quarter that has begun; provisional until closed."""
+
+    number: int
+    closed: bool
+
+    @property
+    def provisional_label(self) -> str:
+        return "" if self.closed else PROVISIONAL
+
+
+def offered_quarters(year: int, today: Any, closed: set[tuple[int, int]]) -> list[QuarterLink]:
+    """The quarters of `year` that have begun on `today` (a future quarter has no report yet)."""
+    return [
+        QuarterLink(quarter, (year, quarter) in closed)
+        for quarter in range(1, 5)
+        if datetime.date(year, 3 * quarter - 2, 1) <= today
+    ]
+
+
 def plan_years() -> list[dict[str, Any]]:
-    """The plans for the index page, newest first (one query), each with the plan before it (for a comparison)."""
+    """The plans for the index page, newest first, each with the plan before it (for a comparison),
+    its quarterly reports so far and whether its jaarverslag is adopted (three queries)."""
     plans = cast(
         # values() yields plain dicts; the plugin types each row as a TypedDict, which is no dict[str, Any].
         list[dict[str, Any]],
         list(AnnualPlan.objects.order_by("-year").values("year", "title", "status", "adopted_on")),
     )
+    closed = set(QuarterClose.objects.closed().values_list("plan__year", "quarter"))
+    adopted = set(AnnualReport.objects.values_list("plan__year", flat=True))
     years = {plan["year"] for plan in plans}
+    today = clock.today()
     for plan in plans:
         plan["previous"] = plan["year"] - 1 if plan["year"] - 1 in years else None
-        plan["quarters"] = [1, 2, 3, 4]
+        plan["quarters"] = offered_quarters(plan["year"], today, closed)
+        plan["annual_adopted"] = plan["year"] in adopted
     return plans

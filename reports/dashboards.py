@@ -100,8 +100,11 @@ def _load(actions: QuerySet[Action], as_of: datetime.date | None, close: Quarter
         )
     )
     for action in frozen:
-        updates = [snapshot.as_update() for snapshot in action.closing_snapshots]  # type: ignore[attr-defined]  # a to_attr
+        snapshots = action.closing_snapshots  # type: ignore[attr-defined]  # a to_attr
+        updates = [snapshot.as_update() for snapshot in snapshots]
         action.updates_newest_first = [update for update in updates if update is not None]
+        # The title at closing, not as edited since (snapshots from before titles were kept have none).
+        action.title = next((snapshot.title for snapshot in snapshots if snapshot.title), action.title)
     return frozen
 
 
@@ -467,4 +470,5 @@ def build_progress_report(
         dashboard=dashboard,
         districts=districts,
         closed_on=timezone.localdate(close.closed_at) if close is not None else None,
+        provisional=close is None,
     )

@@ -10,7 +10,7 @@ from core.markup import Markdown
 from districts.models import BaselineAssessment
 from strategy.models import Status
 
-from .builders import Item
+from .builders import PROVISIONAL, Item
 from .charts import STATUS_LABELS, STATUS_ORDER, StatusChart
 
 REGIONAL = "Regionaal"
@@ -248,6 +248,12 @@ class ProgressReport:
     districts: list[DistrictPage]
     # The day the bureau closed the quarter: the report is then the snapshot taken that day.
     closed_on: datetime.date | None = None
+    # A quarter not closed (yet): its figures may still change, and the report says so on every page.
+    provisional: bool = False
+
+    @property
+    def provisional_label(self) -> str:
+        return PROVISIONAL if self.provisional else ""
 
     @property
     def attention(self) -> list[ActionRow]:

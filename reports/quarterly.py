@@ -43,6 +43,10 @@ def frozen_pdf(close: QuarterClose) -> bytes:
     )
     if stored:
         logger.info("Voortgangsrapportage %s vastgelegd (SHA-256 %s)", close, digest)
+        # The history says which document was issued, and when (the PDF itself stays out of it).
+        issued = QuarterClose.objects.select_related("plan").get(pk=close.pk)
+        issued._change_reason = f"Voortgangsrapportage vastgelegd (SHA-256 {digest})"  # type: ignore[attr-defined]
+        issued.save(update_fields=["document_sha256"])
     current = QuarterClose.objects.filter(pk=close.pk).values_list("document", "document_sha256").first()
     if current is None or current[0] is None:
         return pdf  # reopened meanwhile: this rendering is not kept

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -29,17 +29,22 @@ from .dashboards import ProgressReport, build_progress_report
 from .models import RenderedDocument
 from .pdf import fingerprint, render_pdf
 
+if TYPE_CHECKING:
+    from .annual import AnnualReportData
+
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
-DOCUMENT_KEY = re.compile(r"^(?:jaarplan-(?P<year>\d{4})|voortgang-(?P<pyear>\d{4})-Q(?P<quarter>[1-4]))$")
+DOCUMENT_KEY = re.compile(
+    r"^(?:jaarplan-(?P<year>\d{4})|voortgang-(?P<pyear>\d{4})-Q(?P<quarter>[1-4])|jaarverslag-(?P<ayear>\d{4}))$"
+)
 
 
 @dataclass
 class Document:
     key: str
     template: str
-    report: PlanReport | ProgressReport
+    report: PlanReport | ProgressReport | AnnualReportData
 
     @property
     def fingerprint(self) -> str:
@@ -56,12 +61,22 @@ def progress_document(year: int, quarter: int) -> Document:
     return Document(f"voortgang-{report.year}-Q{report.quarter}", "reports/progress_pdf.html", report)
 
 
+def annual_document(year: int) -> Document:
+    """The jaarverslag while it is not adopted (an adopted one is kept: reports.annual.frozen_pdf)."""
+    from .annual import build_annual_report
+
+    report = build_annual_report(year)
+    return Document(f"jaarverslag-{report.year}", "reports/annual_pdf.html", report)
+
+
 def document_for(key: str) -> Document:
     match = DOCUMENT_KEY.match(key)
     if match is None:
         raise ValueError(f"unknown document {key!r}")
     if match["year"]:
         return plan_document(int(match["year"]))
+    if match["ayear"]:
+        return annual_document(int(match["ayear"]))
     return progress_document(int(match["pyear"]), int(match["quarter"]))
 
 

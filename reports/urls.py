@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from django.views.generic import RedirectView
 
-from . import views
+from . import annual_views, views
 
 app_name = "reports"
 
@@ -21,6 +21,12 @@ urlpatterns = [
     path("jaarplan/<int:year>/", views.plan_report, name="plan_report"),
     path("jaarplan/<int:year>.pdf", views.plan_pdf, name="plan_pdf"),
     path("jaarplan/<int:new>/vergelijk/<int:old>/", views.compare, name="compare"),
+    # The jaarverslag closes the year: the report, its PDF, writing its texts, adopting it.
+    path("jaarverslag/<int:year>/", annual_views.annual_report, name="annual_report"),
+    path("jaarverslag/<int:year>.pdf", annual_views.annual_pdf, name="annual_pdf"),
+    # <kind> is "doel" (key: its number) or "district" (key: its slug); anything else is a 404.
+    path("jaarverslag/<int:year>/tekst/<slug:kind>/<slug:key>/", annual_views.annual_text, name="annual_text"),
+    path("jaarverslag/<int:year>/vaststellen/", annual_views.annual_adopt, name="annual_adopt"),
     # The same pages for any year's plan; without a year they show the running plan.
     path("jaarplan/<int:year>/dashboard/", views.dashboard, name="dashboard_in_year"),
     path("jaarplan/<int:year>/districten/", views.district_index, name="district_index_in_year"),

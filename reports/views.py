@@ -25,7 +25,7 @@ from strategy.models import AnnualPlan, SectionBlock
 from strategy.navigation import year_links
 
 from . import rendering
-from .builders import build_plan_report, plan_years
+from .builders import build_plan_report, offered_quarters, plan_years
 from .dashboards import (
     build_dashboard,
     build_district_index,
@@ -236,6 +236,9 @@ def themes(request: HttpRequest, year: int | None = None) -> HttpResponse:
 
 @require_GET
 def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
+    # A quarter that has not begun has no report, not even an empty one.
+    if int(quarter) not in {link.number for link in offered_quarters(int(year), clock.today(), set())}:
+        raise Http404(f"Kwartaal {quarter} {year} is nog niet begonnen: er is nog geen voortgangsrapportage.")
     close = closed_quarter(int(year), int(quarter))
     if close is None:
         # An open quarter: its report follows the data, rendered in the background like the jaarplan.

@@ -830,7 +830,7 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
         label = action.due_label or action.due_note
         if action.current_status != Status.DONE and action.deadline and action.deadline < clock.today():  # type: ignore[attr-defined]
             return format_html('{} <span class="late">over de deadline</span>', label)
-        return label
+        return label or "zonder moment"
 
     @admin.display(description=_("status"), ordering="status_rank")
     def current_status(self, action: Action) -> str:

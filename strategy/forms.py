@@ -11,7 +11,6 @@ import datetime
 from typing import Any, cast
 
 from django import forms
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
@@ -83,7 +82,9 @@ class ProgressUpdateForm(forms.ModelForm):
         cleaned = cast(dict[str, Any], super().clean())
         if self.instance.pk is not None and not self.has_changed():
             return cleaned  # an untouched row of the admin's inline is not saved, so not checked
+        action = cleaned.get("action") or (self.instance.action if self.instance.action_id else None)
         errors = services.progress_errors(
+            action=action,
             date=self.update_date() if "date" not in self.errors else None,
             status=cleaned.get("status"),
             percentage=cleaned.get("percentage") if "percentage" not in self.errors else None,
@@ -111,67 +112,53 @@ class ProgressUpdateForm(forms.ModelForm):
 
 
 class QuickUpdateForm(ProgressUpdateForm):
-    """The compact form on "Mijn acties": dated today, or, in a quarter's first two weeks, if the
-    coordinator chooses so, on the last day of the quarter just ended."""
+    """The compact form on "Mijn acties": dated today, or, on a card of the quarter just ended,
+    on that quarter's last day (`reports_on`), pre-filled with the action's last state.
 
-    PREVIOUS = "vorig"
-    CURRENT = "huidig"
-
-    period = forms.ChoiceField(
-        label=_("Deze update gaat over"),
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Kies over welk kwartaal deze update gaat.")},
-    )
+    Which quarter a card reports on is fixed by the card, never re-dated: an update for a quarter
+    that was closed meanwhile is refused by the progress service's rule, with its message.
+    """
 
     class Meta(ProgressUpdateForm.Meta):
         fields = ["status", "percentage", "narrative"]
         widgets = {"narrative": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, today: datetime.date, look_back: datetime.date | None = None, **kwargs: Any) -> None:
-        """`look_back`: the last day of the quarter just ended while it may still be chosen (`look_back_date`)."""
+    def __init__(
+        self,
+        *args: Any,
+        today: datetime.date,
+        reports_on: datetime.date | None = None,
+        latest: ProgressUpdate | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`reports_on`: the last day of the quarter just ended, for a card of that quarter; `latest`: the
+        action's last update, whose state the card starts from."""
+        if latest is not None:
+            initial = kwargs.setdefault("initial", {})
+            initial.update({"status": latest.status, "percentage": latest.percentage, "narrative": latest.narrative})
         super().__init__(*args, today=today, **kwargs)
-        self.instance.date = today
-        self.previous_end = look_back
-        if self.previous_end is None:
-            del self.fields["period"]
-        else:
-            quarter = clock.quarter_of(today)[0]
-            previous_quarter = clock.quarter_of(self.previous_end)[0]
-            period = cast(forms.ChoiceField, self.fields["period"])
-            period.choices = [
-                (
-                    self.PREVIOUS,
-                    _("Q%(quarter)s %(year)s, het afgelopen kwartaal (gedateerd %(date)s)")
-                    % {
-                        "quarter": previous_quarter,
-                        "year": self.previous_end.year,
-                        "date": formats.date_format(self.previous_end, "j F Y"),
-                    },
-                ),
-                (
-                    self.CURRENT,
-                    _("Q%(quarter)s %(year)s, dit kwartaal (gedateerd vandaag, %(date)s)")
-                    % {"quarter": quarter, "year": today.year, "date": formats.date_format(today, "j F Y")},
-                ),
-            ]
-            # First in the form: it decides which quarter the rest is about.
-            self.order_fields(["period", *self.Meta.fields])
+        self.reports_on = reports_on
+        self.instance.date = reports_on or today
 
     def update_date(self) -> datetime.date | None:
-        if self.previous_end is not None and self.cleaned_data.get("period") == self.PREVIOUS:
-            return self.previous_end
-        return self.today
+        return self.reports_on or self.today
+
+
+def previous_quarter_end(today: datetime.date) -> datetime.date:
+    """The last day of the quarter before the one of `today`."""
+    _quarter, start, _end = clock.quarter_of(today)
+    return start - datetime.timedelta(days=1)
 
 
 def look_back_date(today: datetime.date) -> datetime.date | None:
-    """The last day of the quarter just ended, while an update may still be meant for it.
+    """The last day of the quarter just ended, while Mijn acties shows its cards.
 
     That is during the first two weeks of a quarter, unless the bureau has closed the quarter already.
     """
     _quarter, start, _end = clock.quarter_of(today)
     if (today - start).days >= LOOK_BACK_DAYS:
         return None
-    previous_end = start - datetime.timedelta(days=1)
+    previous_end = previous_quarter_end(today)
     if QuarterClose.objects.closing(previous_end) is not None:
         return None
     return previous_end

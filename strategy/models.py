@@ -733,6 +733,8 @@ class Action(Versioned):
         related_name="continuations",
         verbose_name=_("voortgezet uit"),
     )
+    # Set when next year's plan is made: the continued action had a due moment, and it had passed.
+    due_passed = models.BooleanField(_("moment verstreken bij overname"), default=False, editable=False)
 
     # Set by `ActionQuerySet.with_latest_update()` (a Prefetch to_attr, not a field).
     updates_newest_first: list[ProgressUpdate]
@@ -820,8 +822,10 @@ class Action(Versioned):
 
     @property
     def due_to_review(self) -> bool:
-        """A carried-over action whose old due moment had passed: the bureau sets a new one ("te herzien")."""
-        return self.continues_id is not None and self.due_year is None
+        """A carried-over action whose old due moment had passed: the bureau sets a new one ("te herzien").
+
+        Only a copy whose action had a deadline; a copy of one without is just without a moment."""
+        return self.continues_id is not None and self.due_passed and self.due_year is None
 
     @property
     def latest_update(self) -> ProgressUpdate | None:
@@ -1071,6 +1075,8 @@ class ActionSnapshot(models.Model):
         QuarterClose, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("kwartaalafsluiting")
     )
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("actie"))
+    # The title as it was at closing: a closed quarter's report prints only what the snapshot holds.
+    title = models.CharField(_("actie"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     # Empty when the action had no update by the quarter's end.
     percentage = models.PositiveSmallIntegerField(

@@ -147,7 +147,8 @@ def _copy_open_actions(source: AnnualPlan, sections: dict[int, PlanSection]) -> 
 
     Progress stays with the old action (its page shows the last state). A due moment that lies in the
     old plan's year or before has passed by the time the new plan runs: it is cleared, which marks the
-    copy "te herzien" (`Action.due_to_review`) instead of overdue; a later due moment is kept.
+    copy "te herzien" (`Action.due_to_review`) instead of overdue; a later due moment is kept. A copy of
+    an action without a due moment is not "te herzien": it is without a moment, as its action was.
     """
     actions = (
         Action.objects.filter(section__plan=source)
@@ -172,6 +173,7 @@ def _copy_open_actions(source: AnnualPlan, sections: dict[int, PlanSection]) -> 
                 due_quarter=None if passed else old.due_quarter,
                 due_note="" if passed else old.due_note,
                 continues=old,
+                due_passed=passed,
             )
         )
 

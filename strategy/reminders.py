@@ -113,6 +113,10 @@ def digests(round_: Round) -> Iterator[Digest]:
         yield digest
 
 
+# Mijn acties, opened at the cards of the quarter just ended (strategy/my_actions.html).
+LOOK_BACK_PATH = "/mijn-acties/#afgelopen-kwartaal"
+
+
 def _date(day: datetime.date) -> str:
     return formats.date_format(day, "j F Y")
 
@@ -140,9 +144,9 @@ def message(digest: Digest, round_: Round) -> EmailMessage:
             f"van {where} is over dat kwartaal geen voortgang gemeld:"
         )
         how = (
-            f"Meld de voortgang op Mijn acties ({site}/mijn-acties/) en kies bij elke update "
-            f"'Q{round_.quarter} {round_.year}, het afgelopen kwartaal'; de update krijgt dan de datum "
-            f"{_date(round_.last_day)}."
+            f"Meld de voortgang onder 'Afgelopen kwartaal' op Mijn acties: {site}{LOOK_BACK_PATH} "
+            f"Elke update daar gaat over Q{round_.quarter} {round_.year}, krijgt de datum "
+            f"{_date(round_.last_day)} en komt bij de actie in het jaarplan {round_.year}."
         )
     lines = [f"Beste {name},", "", when, ""]
     for action in digest.actions:

@@ -188,6 +188,7 @@ class ProgressUpdateResource(Resource):
 
     def errors(self, instance: Any, errors: dict[str, list[str]]) -> dict[str, list[str]]:
         rules = services.progress_errors(
+            action=instance.action if instance.action_id else None,
             date=None if "date" in errors else instance.date,
             status=instance.status,
             percentage=None if "percentage" in errors else instance.percentage,

@@ -96,11 +96,37 @@ NON_FIELD = "__all__"
 
 
 def closed_quarter_error(close: QuarterClose) -> str:
+    """The one message for an update dated in a closed quarter, wherever it is entered."""
     return (
         f"Kwartaal {close.quarter} {close.plan.year} is afgesloten: updates met een datum in dat kwartaal "
         f"(tot en met {close.last_day:%d-%m-%Y}) kunnen niet meer. Kies een latere datum, of vraag het "
         "RIEC-bureau het kwartaal te heropenen."
     )
+
+
+def no_action_in_plan_error(action: Action, year: int) -> str:
+    return (
+        f"Een update met een datum in {year} hoort bij de actie in het jaarplan {year}, maar “{action.title}” "
+        f"staat niet in het jaarplan {year}. Kies een datum in {action.plan.year}."
+    )
+
+
+def action_of_year(action: Action, year: int) -> Action | None:
+    """The action of the plan of `year` that `action` is: itself, the action its copy continues
+    (back in time), or its copy in a later plan (forward); None when that plan does not have it.
+
+    An update belongs to the plan of the quarter it reports on: an update dated in 2024 is stored on
+    the 2024 action, also when it is entered on its 2025 copy (say, for Q4 in early January).
+    One query per year stepped (usually none or one).
+    """
+    plans = Action.objects.select_related("section__plan", *permissions.district_related(Action))
+    current: Action | None = action
+    while current is not None and current.plan.year != year:
+        if current.plan.year > year:
+            current = plans.filter(pk=current.continues_id).first() if current.continues_id else None
+        else:
+            current = plans.filter(continues=current).order_by("section__plan__year").first()
+    return current
 
 
 def progress_errors(
@@ -110,11 +136,13 @@ def progress_errors(
     percentage: int | None,
     update: ProgressUpdate | None = None,
     today: datetime.date | None = None,
+    action: Action | None = None,
 ) -> dict[str, list[str]]:
     """What is wrong with a progress update, per field, in Dutch; empty when nothing is.
 
     The rules of every entry point (the action page, Mijn acties, the admin, imports): forms call
     this in their clean() to show the errors at the fields; `report_progress` calls it again.
+    With the `action`, also whether the plan of the date's year has it (`action_of_year`).
     """
     errors: dict[str, list[str]] = {}
     today = today or clock.today()
@@ -125,6 +153,8 @@ def progress_errors(
             close = QuarterClose.objects.select_related("plan").closing(date)
             if close is not None:
                 errors.setdefault("date", []).append(closed_quarter_error(close))
+            elif action is not None and action.pk is not None and action_of_year(action, date.year) is None:
+                errors.setdefault("date", []).append(no_action_in_plan_error(action, date.year))
     if update is not None and update.pk is not None:
         # A correction may not move an update out of a closed quarter either.
         stored = ProgressUpdate.objects.filter(pk=update.pk).values_list("date", flat=True).first()
@@ -159,11 +189,16 @@ def report_progress(
     The one way progress is written: the author is always `user`, never something a form or a file
     says; only a correction with `keep_author` (an import naming an existing update by its action,
     date and author) leaves the stored author in place, the history still naming `user`. Dates in
-    the future or inside a closed quarter are refused (ValidationError, in Dutch, per field); the
-    policy decides who may report on which action (PermissionDenied). A correction made in a form
-    passes the version the form was opened with: saved by someone else since, and nothing is written
-    (`core.history.StaleVersionError`).
+    the future or inside a closed quarter are refused (ValidationError, in Dutch, per field), never
+    re-dated; the policy decides who may report on which action (PermissionDenied). A correction made
+    in a form passes the version the form was opened with: saved by someone else since, and nothing is
+    written (`core.history.StaleVersionError`). The update is stored on the action of the plan of its
+    date's year (`action_of_year`): a Q4 2024 update entered on a 2025 copy lands on the 2024 action.
     """
+    target = action_of_year(action, date.year) if date is not None else action
+    if target is None:
+        raise ValidationError({"date": [no_action_in_plan_error(action, date.year)]})
+    action = target
     if update is None:
         update = ProgressUpdate(action=action)
     elif update.action_id != action.pk:
@@ -224,6 +259,7 @@ def _snapshot(close: QuarterClose) -> int:
             ActionSnapshot(
                 close=close,
                 action=action,
+                title=action.title,
                 status=latest.status if latest else Status.NOT_STARTED,
                 percentage=latest.percentage if latest else None,
                 narrative=latest.narrative if latest else "",

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from core import clock, permissions
 
-from .forms import ProgressUpdateForm, QuickUpdateForm, look_back_date
+from .forms import ProgressUpdateForm, QuickUpdateForm, look_back_date, previous_quarter_end
 from .models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status
 
 
@@ -150,8 +150,8 @@ class BlankFields:
     rendered and copied with the id swapped in, instead of rendering the widgets for every action.
     """
 
-    def __init__(self, today: datetime.date, look_back: datetime.date | None) -> None:
-        form = QuickUpdateForm(instance=ProgressUpdate(), today=today, look_back=look_back, prefix=_prefix(BLANK_PK))
+    def __init__(self, today: datetime.date) -> None:
+        form = QuickUpdateForm(instance=ProgressUpdate(), today=today, prefix=_prefix(BLANK_PK))
         self.html = render_to_string(FIELDS_TEMPLATE, {"form": form})
 
     def for_action(self, action: Action) -> SafeString:
@@ -159,8 +159,69 @@ class BlankFields:
         return mark_safe(self.html.replace(f"{_prefix(BLANK_PK)}-", f"{_prefix(int(action.pk))}-"))  # noqa: S308
 
 
+# The value of the hidden "period" of a card of the quarter just ended.
+PREVIOUS = "vorig"
+
+
+@dataclass
+class Quarter:
+    """One quarter's cards on Mijn acties: still to report, reported, finished before."""
+
+    quarter: int
+    year: int
+    first: datetime.date
+    last: datetime.date
+    plan: AnnualPlan | None
+    todo: list[Row]
+    updated: list[Row]
+    done: list[Row]
+
+
+def _own_actions(user: Any, plan: AnnualPlan | None) -> list[Action]:
+    """The plan's actions the user reports on, with their updates (two queries)."""
+    if plan is None:
+        return []
+    queryset = _actions().filter(section__plan=plan)
+    limit = permissions.editable_filter(user, Action)
+    if limit is not None:
+        queryset = queryset.filter(limit)
+    return list(queryset)
+
+
+def _cards(
+    actions: list[Action],
+    first: datetime.date,
+    last: datetime.date,
+    fields: Any,
+    bound: QuickUpdateForm | None,
+) -> tuple[list[Row], list[Row], list[Row]]:
+    """The actions sorted into to do / reported in [first, last] / finished before.
+
+    `fields(action)` renders a card's form; the `bound` form is shown again on its card, with its errors."""
+    todo: list[Row] = []
+    updated: list[Row] = []
+    done: list[Row] = []
+    for action in actions:
+        row = Row(action, _district_label(action), action.latest_update)
+        if any(first <= u.date <= last for u in action.updates_newest_first):
+            updated.append(row)
+        elif action.status == Status.DONE:
+            # Finished in an earlier quarter: nothing left to report.
+            done.append(row)
+        else:
+            if bound is not None and bound.instance.action_id == action.pk:
+                row.form = bound  # shown again with its errors
+                row.fields = render_to_string(FIELDS_TEMPLATE, {"form": bound})
+            else:
+                row.fields = fields(action)
+            todo.append(row)
+    return todo, updated, done
+
+
 @require_http_methods(["GET", "POST"])
 def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The own actions still to report this quarter; in a quarter's first two weeks also, apart, those
+    of the quarter just ended, from the plan of that quarter's year (in January: last year's plan)."""
     user = request.user
     reference = clock.today()
     quarter, start, end = clock.quarter_of(reference)
@@ -174,14 +235,23 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     look_back = look_back_date(reference)
     context["look_back"] = look_back
     bound: QuickUpdateForm | None = None
+    bound_period = ""
     if request.method == "POST":
         # Queries: the action (with what the policy needs), the checks of the service, the update inserted.
         posted = _posted_action(request)
         if not can_report_progress(user, posted):
             raise PermissionDenied("U mag geen voortgang melden voor deze actie.")
+        # A card of the quarter just ended reports on its last day, whatever has happened since:
+        # a quarter closed meanwhile refuses the update (the service's rule); it is never re-dated.
+        bound_period = PREVIOUS if request.POST.get("period") == PREVIOUS else ""
+        reports_on = previous_quarter_end(reference) if bound_period else None
         update = ProgressUpdate(action=posted)
         bound = QuickUpdateForm(
-            request.POST, instance=update, today=reference, look_back=look_back, prefix=_prefix(posted)
+            request.POST,
+            instance=update,
+            today=reference,
+            reports_on=reports_on,
+            prefix=_prefix(posted, bound_period),
         )
         if _report(bound, user):
             date = bound.update_date() or reference
@@ -195,34 +265,42 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("strategy:my_actions")
 
     plan = AnnualPlan.objects.running(reference)
-    actions: list[Action] = []
-    if plan is not None:
-        queryset = _actions().filter(section__plan=plan)
-        limit = permissions.editable_filter(user, Action)
-        if limit is not None:
-            queryset = queryset.filter(limit)
-        actions = list(queryset)
+    # Queries: the running plan's own actions and their updates.
+    actions = _own_actions(user, plan)
     # Query: the user's districts.
     own = permissions.user_districts(user)
 
-    todo: list[Row] = []
-    updated: list[Row] = []
-    done: list[Row] = []
-    blank = BlankFields(reference, look_back)
-    for action in actions:
-        row = Row(action, _district_label(action), action.latest_update)
-        if any(start <= u.date <= end for u in action.updates_newest_first):
-            updated.append(row)
-        elif action.status == Status.DONE:
-            # Finished in an earlier quarter: nothing left to report.
-            done.append(row)
-        else:
-            if bound is not None and bound.instance.action_id == action.pk:
-                row.form = bound  # shown again with its errors
-                row.fields = render_to_string(FIELDS_TEMPLATE, {"form": bound})
-            else:
-                row.fields = blank.for_action(action)
-            todo.append(row)
+    blank = BlankFields(reference)
+    current_bound = bound if bound is not None and not bound_period else None
+    todo, updated, done = _cards(actions, start, end, blank.for_action, current_bound)
+    previous: Quarter | None = None
+    if look_back is not None:
+        # Queries: the plan of the quarter just ended (the same one, except in January), its actions.
+        first = clock.quarter_of(look_back)[1]
+        previous_plan = plan if plan is not None and plan.year == look_back.year else None
+        if previous_plan is None:
+            previous_plan = AnnualPlan.objects.filter(year=look_back.year).first()
+        previous_actions = actions if previous_plan == plan else _own_actions(user, previous_plan)
+
+        def prefilled(action: Action) -> SafeString:
+            form = QuickUpdateForm(
+                instance=ProgressUpdate(action=action),
+                today=reference,
+                reports_on=look_back,
+                latest=action.latest_update,
+                prefix=_prefix(action, PREVIOUS),
+            )
+            return render_to_string(FIELDS_TEMPLATE, {"form": form})
+
+        previous_bound = bound if bound is not None and bound_period else None
+        previous = Quarter(
+            clock.quarter_of(look_back)[0],
+            look_back.year,
+            first,
+            look_back,
+            previous_plan,
+            *_cards(previous_actions, first, look_back, prefilled, previous_bound),
+        )
     context.update(
         {
             "reporter": True,
@@ -232,34 +310,40 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
             "todo": todo,
             "updated": updated,
             "done": done,
+            "previous": previous,
+            "previous_period": PREVIOUS,
         }
     )
     if bound is not None:
-        if any(row.form is bound for row in todo):
+        rows = previous.todo if previous is not None and bound_period else todo
+        if any(row.form is bound for row in rows):
             # The page opens at this card (the form's action carries its anchor); say so at the top too.
             messages.error(
                 request,
                 format_html(
                     'De update voor “{}” is niet opgeslagen. <a href="#{}">Bekijk de fouten bij deze actie</a>.',
                     posted.title,
-                    _error_anchor(posted),
+                    _error_anchor(posted, bound_period),
                 ),
             )
             context["failed"] = posted.pk
         else:
-            # The action was updated meanwhile (another tab, a colleague): say why nothing was saved.
+            # The action was updated meanwhile (another tab, a colleague), or its quarter was closed:
+            # say why nothing was saved.
             for errors in bound.errors.values():
                 for error in errors:
                     messages.error(request, f"{posted.title}: {error}")
     return render(request, "strategy/my_actions.html", context)
 
 
-def _error_anchor(action: Action) -> str:
-    return f"{_prefix(action)}-fouten"
+def _error_anchor(action: Action, period: str = "") -> str:
+    return f"{_prefix(action, period)}-fouten"
 
 
-def _prefix(action: Action | int) -> str:
-    return f"actie-{action if isinstance(action, int) else action.pk}"
+def _prefix(action: Action | int, period: str = "") -> str:
+    """The prefix of a card's form: the action's id, and for a card of the quarter just ended "-vorig"."""
+    prefix = f"actie-{action if isinstance(action, int) else action.pk}"
+    return f"{prefix}-{period}" if period else prefix
 
 
 def _posted_action(request: HttpRequest) -> Action:

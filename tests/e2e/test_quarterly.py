@@ -70,9 +70,12 @@ def test_report_on_q1_in_the_first_week_of_q2(
     fix_today(monkeypatch, datetime.date(2024, 4, 3))
     page = log_in("coordinator-twente")
     page.goto(f"{live_server.url}/mijn-acties/")
-    card = page.locator("li.action-card").first
+    # The cards of the quarter just ended stand apart, above this quarter's.
+    previous = page.locator("#afgelopen-kwartaal")
+    expect(previous.get_by_role("heading", level=2)).to_contain_text("Afgelopen kwartaal: Q1 2024")
+    expect(previous).to_contain_text("krijgt de datum 31 maart 2024")
+    card = previous.locator("li.action-card").first
     title = card.locator("h3").inner_text()
-    card.get_by_label("Q1 2024, het afgelopen kwartaal (gedateerd 31 maart 2024)").check()
     card.get_by_label("Status").select_option(label="op koers")
     card.get_by_label("Percentage").fill("60")
     card.get_by_label("Toelichting").fill("Stand aan het eind van het eerste kwartaal.")

@@ -64,8 +64,11 @@ def test_a_year_with_next_years_plan_in_preparation(accounts: Any, log_in: Any, 
     # Every output of both years is one click from /jaarplannen/.
     page.goto(f"{url}/jaarplannen/")
     row_2025 = page.locator("tr", has=page.locator("th", has_text="2025"))
-    for name in ("Webversie", "PDF", "Dashboard", "Begroting", "Q1", "Q2", "Q3", "Q4", "Vergelijk met 2024"):
+    for name in ("Webversie", "PDF", "Dashboard", "Begroting", "Vergelijk met 2024"):
         expect(row_2025.get_by_role("link", name=name, exact=True)).to_have_count(1)
+    # No quarter of 2025 has begun: none of its reports is offered yet.
+    for name in ("Q1", "Q2", "Q3", "Q4"):
+        expect(row_2025.get_by_role("link", name=name, exact=True)).to_have_count(0)
     row_2025.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.locator("h1")).to_contain_text("Jaarplan 2025")
     page.get_by_role("navigation", name="Ander jaar").get_by_role("link", name="2024").click()

@@ -81,7 +81,13 @@ def test_closed_q2_pdf_keeps_its_sha256_after_edits(fresh_plan_2024: AnnualPlan)
     assert EDITED in live and FIRST not in live
     assert "Kwartaal afgesloten" not in live
     history = QuarterClose.objects.get(pk=close.pk).history.order_by("history_id")
-    assert [record.history_change_reason for record in history] == ["Afgesloten", "Heropend: Correctie van IJsselland."]
+    # The history records the SHA-256 of the document issued.
+    assert [record.history_change_reason for record in history] == [
+        "Afgesloten",
+        f"Voortgangsrapportage vastgelegd (SHA-256 {close.document_sha256})",
+        "Heropend: Correctie van IJsselland.",
+    ]
+    assert history[1].document_sha256 == close.document_sha256
 
     # Closed again a moment later: a new document from the new snapshot, stored at once.
     response = bureau.post(admin_url(QuarterClose, "add"), {"plan": plan.pk, "quarter": "2"})

@@ -89,15 +89,19 @@ def test_the_plan_list_offers_every_output_of_every_year(years: dict[int, Annual
         "/jaarplan/2025.pdf",
         "/jaarplan/2025/dashboard/",
         "/jaarplan/2025/begroting/",
-        "/voortgang/2025/Q1.pdf",
-        "/voortgang/2025/Q2.pdf",
-        "/voortgang/2025/Q3.pdf",
-        "/voortgang/2025/Q4.pdf",
+        # No quarter of 2025 has begun in October 2024: no quarterly report is offered.
+        "/jaarverslag/2025/",
         "/jaarplan/2025/vergelijk/2024/",
     ]
     assert "concept" in row_2025
+    assert reader.get("/voortgang/2025/Q1.pdf").status_code == 404
     row_2024 = re.search(r"<th scope=\"row\">2024</th>(.*?)</tr>", html, re.S).group(1)
     assert "Vergelijk met" not in row_2024  # there is no 2023 plan
+    # 2024's four quarters have begun; none is closed, so each is marked provisional.
+    assert [href for href in re.findall(r'href="([^"]+)"', row_2024) if "voortgang" in href] == [
+        f"/voortgang/2024/Q{quarter}.pdf" for quarter in (1, 2, 3, 4)
+    ]
+    assert row_2024.count("Voorlopig – kwartaal nog niet afgesloten") == 4
     for href in hrefs:
         if not href.endswith(".pdf"):  # the PDFs have tests of their own
             assert reader.get(href).status_code == 200, href

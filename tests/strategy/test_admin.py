@@ -236,7 +236,7 @@ def test_negative_percentage_in_action_inline_is_refused(bureau_client) -> None:
 
 
 def test_negative_percentage_in_progress_update_form_is_refused(bureau_client) -> None:
-    action = ActionFactory()
+    action = ActionFactory(section__plan__year=2024)
     url = admin_url(ProgressUpdate, "add")
     data = admin_post_data(bureau_client.get(url))
     data.update(action=action.pk, date="2024-04-01", status=Status.ON_TRACK, percentage="-5")

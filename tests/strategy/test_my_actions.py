@@ -15,7 +15,7 @@ from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from districts.models import District
 from strategy.forms import QuickUpdateForm
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
-from strategy.views import FIELDS_TEMPLATE, look_back_date
+from strategy.views import FIELDS_TEMPLATE
 from tests.conftest import logged_in, role_user
 from tests.strategy.factories import ProgressUpdateFactory
 
@@ -283,47 +283,62 @@ def test_a_saved_update_is_announced_as_a_status(twente: tuple[Client, Any]) -> 
 # Progress for the quarter just ended (issue 17, item 6) ---------------------------------------------
 
 
-def test_in_the_first_two_weeks_the_coordinator_chooses_the_quarter(
+def previous_post(action: Action, **values: Any) -> dict[str, Any]:
+    """What a card of the quarter just ended posts (its prefix says so, and its hidden period)."""
+    data = {"status": Status.ON_TRACK, "percentage": 40, "narrative": ""}
+    data.update(values)
+    return {"action": action.pk, "period": "vorig", **{f"actie-{action.pk}-vorig-{k}": v for k, v in data.items()}}
+
+
+def test_in_the_first_two_weeks_the_quarter_just_ended_has_its_own_cards(
     twente: tuple[Client, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, _ = twente
     monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 4, 3))
     first, second = district_actions("twente")[:2]
-    page = client.get(URL).content.decode()
-    assert "Q1 2024, het afgelopen kwartaal (gedateerd 31 maart 2024)" in page
-    assert "Q2 2024, dit kwartaal (gedateerd vandaag, 3 april 2024)" in page
-    # A choice to make: without it nothing is saved.
-    refused = client.post(URL, quick_post(first))
-    assert "Kies over welk kwartaal deze update gaat." in refused.content.decode()
-    assert not ProgressUpdate.objects.exists()
+    # (an update from before the quarter: the card of Q1 starts from it)
+    ProgressUpdateFactory(action=first, date=datetime.date(2023, 12, 20), status=Status.AT_RISK, percentage=30)
+    response = client.get(URL)
+    page = response.content.decode()
+    assert "Afgelopen kwartaal: Q1 2024" in page
+    assert "Dit kwartaal: Q2 2024" in page
+    assert "krijgt de datum 31 maart 2024" in page
+    # The card of the quarter just ended starts from the last state.
+    card = re.search(rf'<li class="action-card" id="actie-{first.pk}-vorig">.*?</li>', page, re.S)
+    assert card is not None
+    assert 'value="30"' in card.group(0)
+    assert 'value="risico" selected' in card.group(0)
 
-    done = client.post(URL, quick_post(first, period="vorig", narrative="Stand eind Q1."), follow=True)
+    done = client.post(URL, previous_post(first, narrative="Stand eind Q1."), follow=True)
     assert "is bijgewerkt voor kwartaal 1 2024 (gedateerd 31 maart 2024)." in done.content.decode()
-    client.post(URL, quick_post(second, period="huidig"))
-    assert ProgressUpdate.objects.get(action=first).date == datetime.date(2024, 3, 31)
+    client.post(URL, quick_post(second))
+    assert ProgressUpdate.objects.filter(action=first).latest().date == datetime.date(2024, 3, 31)
     assert ProgressUpdate.objects.get(action=second).date == datetime.date(2024, 4, 3)
-    # The Q1 update counts for Q1 (its report), and the action still needs its update for Q2.
+    # The Q1 update leaves the Q1 list, and the action still needs its update for Q2.
     after = client.get(URL).context
+    assert first.title not in titles(after["previous"].todo)
+    assert first.title in titles(after["previous"].updated)
     assert first.title in titles(after["todo"])
     assert second.title in titles(after["updated"])
 
 
-def test_no_choice_after_two_weeks_or_once_the_quarter_is_closed(
+def test_no_look_back_after_two_weeks_and_a_closed_quarter_refuses_not_redates(
     twente: tuple[Client, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from strategy import services
 
     client, _ = twente
     monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 4, 15))
-    assert "het afgelopen kwartaal" not in client.get(URL).content.decode()
+    assert "Afgelopen kwartaal" not in client.get(URL).content.decode()
     monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 4, 14))
-    assert "het afgelopen kwartaal" in client.get(URL).content.decode()
+    assert "Afgelopen kwartaal" in client.get(URL).content.decode()
     services.close_quarter(plan=AnnualPlan.objects.get(year=2024), quarter=1, user=role_user("bureau", BUREAU))
-    assert "het afgelopen kwartaal" not in client.get(URL).content.decode()
-    # A forged choice is not a way into the closed quarter.
+    assert "Afgelopen kwartaal" not in client.get(URL).content.decode()
+    # A card opened before the close and sent after it is refused with the closed quarter's message.
     action = district_actions("twente")[0]
-    assert client.post(URL, quick_post(action, period="vorig")).status_code == 302
-    assert ProgressUpdate.objects.get(action=action).date == datetime.date(2024, 4, 14)
+    refused = client.post(URL, previous_post(action), follow=True)
+    assert "Kwartaal 1 2024 is afgesloten" in refused.content.decode()
+    assert not ProgressUpdate.objects.filter(action=action).exists()
 
 
 def test_each_card_holds_the_same_form_as_one_rendered_for_its_action(plan: AnnualPlan, django_user_model: Any) -> None:
@@ -334,10 +349,5 @@ def test_each_card_holds_the_same_form_as_one_rendered_for_its_action(plan: Annu
     assert len(rows) > 5
     today = clock.today()
     for row in rows:
-        form = QuickUpdateForm(
-            instance=ProgressUpdate(action=row.action),
-            today=today,
-            look_back=look_back_date(today),
-            prefix=f"actie-{row.action.pk}",
-        )
+        form = QuickUpdateForm(instance=ProgressUpdate(action=row.action), today=today, prefix=f"actie-{row.action.pk}")
         assert str(row.fields) == render_to_string(FIELDS_TEMPLATE, {"form": form})

@@ -265,6 +265,19 @@ def test_the_copy_shows_where_it_came_from_and_the_dashboard_counts_it_apart(
     assert all(Action.objects.get(pk=row.pk).continues_id for row in dashboard.to_review)
 
 
+def test_only_copies_that_had_a_deadline_are_to_review(plan_2025: AnnualPlan) -> None:
+    """Issue 21, item 5: a copy of an action without a due moment is "zonder moment", not "te herzien"."""
+    copies = list(Action.objects.filter(section__plan=plan_2025).select_related("continues__section__plan"))
+    without = [copy for copy in copies if copy.continues.due_year is None]
+    with_passed = [copy for copy in copies if copy.continues.due_year is not None and copy.continues.due_year <= 2024]
+    assert without and with_passed
+    assert not any(copy.due_to_review for copy in without)
+    assert all(copy.due_to_review for copy in with_passed)
+    dashboard = build_dashboard(datetime.date(2025, 5, 1))
+    assert dashboard is not None
+    assert {row.pk for row in dashboard.to_review} == {copy.pk for copy in with_passed}
+
+
 def test_an_explicit_indexation_is_used(plan_2024: AnnualPlan, bureau_admin: Any) -> None:
     plan = create_next_year_plan(plan=plan_2024, user=bureau_admin, indexation=Decimal("10"))
     assert plan.price_compensation == Decimal("10")

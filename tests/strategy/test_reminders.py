@@ -94,7 +94,9 @@ def test_after_the_quarter_the_digest_asks_for_the_quarter_just_ended(people: di
     digest = next(message for message in mail.outbox if message.to == ["twente@riec.test"])
     assert digest.subject.startswith("Voortgang Q2 2024:")
     assert "Kwartaal 2 2024 is op 30 juni 2024 geëindigd." in digest.body
-    assert "'Q2 2024, het afgelopen kwartaal'" in digest.body
+    # Straight to the cards of the quarter just ended on Mijn acties.
+    assert "/mijn-acties/#afgelopen-kwartaal" in digest.body
+    assert "gaat over Q2 2024, krijgt de datum 30 juni 2024" in digest.body
     assert len(mail.outbox) == 2
     run("2024-07-08")
     assert len(mail.outbox) == 4

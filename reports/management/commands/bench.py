@@ -52,6 +52,7 @@ def page_urls(plan: AnnualPlan) -> list[str]:
         f"/jaarplan/{plan.year}/",
         f"/jaarplan/{plan.year}/begroting/",
         f"/jaarplan/{plan.year}/vergelijk/{plan.year}/",
+        f"/jaarverslag/{plan.year}/",
         "/mijn-acties/",
         *([f"/acties/{action.pk}/"] if action else []),
         "/districten/",
@@ -160,7 +161,10 @@ def make_synthetic_plan(source: AnnualPlan, factor: int = 10) -> AnnualPlan:
 
 
 class Command(BaseCommand):
-    help = "Meet de snelheid van jaarplan (HTML en PDF) op het Jaarplan 2024 en op een plan van tien keer die omvang."
+    help = (
+        "Meet de snelheid van jaarplan en jaarverslag (HTML en PDF) op het Jaarplan 2024 en op een plan van "
+        "tien keer die omvang."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--pages-only", action="store_true", help="alleen de pagina's per rol meten")
@@ -290,6 +294,30 @@ class Command(BaseCommand):
         self.stdout.write(f"  PDF ongetagd           mediaan van 5:  {untagged_ms:8.1f} ms   (dezelfde HTML)")
         self.stdout.write(f"  getagd / ongetagd: {tagged_ms / untagged_ms:6.3f}   (doel <= 1,35)")
         self.stdout.write(f"  PDF uit de opslag      mediaan van 20: {cached_ms:8.1f} ms   (doel < 50 ms)")
+        self.bench_annual_report(client, plan)
+
+    def bench_annual_report(self, client: Client, plan: AnnualPlan) -> None:
+        """The jaarverslag of the same plan beside its jaarplan: the page (built, then from the cache) and the PDF."""
+        from reports.annual import build_annual_report
+
+        year = plan.year
+
+        def get(url: str) -> None:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        build_ms = median_ms(lambda: build_annual_report(year), 5)
+        html_ms = median_ms(lambda: get(f"/jaarverslag/{year}/"), 20)
+        html = render_to_string("reports/annual_pdf.html", {"report": build_annual_report(year)})
+        pdf_ms = median_ms(lambda: render_pdf(html), 3)
+        RenderedDocument.objects.all().delete()
+        get(f"/jaarverslag/{year}.pdf")  # stores it
+        cached_ms = median_ms(lambda: get(f"/jaarverslag/{year}.pdf"), 20)
+        self.stdout.write(f"  Jaarverslag {year}:")
+        self.stdout.write(f"    gegevens opbouwen    mediaan van 5:  {build_ms:8.1f} ms")
+        self.stdout.write(f"    HTML-pagina          mediaan van 20: {html_ms:8.1f} ms   (doel < 100 ms bij 2024)")
+        self.stdout.write(f"    PDF getagd, archief  mediaan van 3:  {pdf_ms:8.1f} ms   (PDF/A-3a en PDF/UA-1)")
+        self.stdout.write(f"    PDF uit de opslag    mediaan van 20: {cached_ms:8.1f} ms   (doel < 50 ms)")
 
     def bench_edit_to_pdf(self, client: Client, plan: AnnualPlan) -> None:
         """From an edit to the up-to-date PDF being downloadable, with the database queue of production.
