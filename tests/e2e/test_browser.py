@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from core import clock
 from strategy.models import PlanSection
 
 # Browser tests need the live server's own database transactions (and rendering outside them).
@@ -59,8 +61,11 @@ def test_stuurgroep_downloads_the_pdf(accounts: Any, log_in: Any, live_server: A
 
 
 def test_coordinator_posts_a_progress_update_and_sees_the_dashboard_change(
-    accounts: Any, log_in: Any, live_server: Any
+    accounts: Any, log_in: Any, live_server: Any, monkeypatch: Any
 ) -> None:
+    # In the plan's year: an update is stored on the action of the plan of its date's year. The live
+    # server runs in this process, so its views read the same clock.
+    monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 5, 15))
     page = log_in("coordinator-twente")
     page.goto(f"{live_server.url}/mijn-acties/")
     first = page.locator("form.quick-update").first

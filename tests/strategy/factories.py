@@ -58,8 +58,9 @@ class AnnualPlanFactory(factory.django.DjangoModelFactory):
         model = AnnualPlan
 
     strategy = factory.SubFactory(StrategyFactory)
-    # Unique across the suite's sequence; a test never makes a hundred plans.
-    year = factory.Sequence(lambda n: 2000 + n % 100)
+    # Unique within a test (none makes 24 plans), in the strategy period and before the 2024 fixture, so that
+    # progress dated in the plan's own year is never a date in the future (strategy.services.action_of_year).
+    year = factory.Sequence(lambda n: 2000 + n % 24)
     title = factory.LazyAttribute(lambda plan: f"Jaarplan {plan.year}")
     price_compensation = 3
 
@@ -97,7 +98,8 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
         model = ProgressUpdate
 
     action = factory.SubFactory(ActionFactory)
-    date = datetime.date(2024, 3, 1)
+    # In the year of the action's plan: an update belongs to the plan of the quarter it reports on.
+    date = factory.LazyAttribute(lambda update: datetime.date(update.action.section.plan.year, 3, 1))
     status = Status.ON_TRACK
     percentage = 50
     narrative = "Loopt volgens plan."

@@ -212,7 +212,14 @@ def test_progress_update_added_in_action_inline_gets_author(bureau_client, burea
     action = ActionFactory()
     url = admin_url(Action, "change", action.pk)
     data = admin_post_data(bureau_client.get(url))
-    add_inline_row(data, "updates", date="2024-04-01", status=Status.ON_TRACK, percentage=40, narrative="Gestart.")
+    add_inline_row(
+        data,
+        "updates",
+        date=f"{action.section.plan.year}-04-01",
+        status=Status.ON_TRACK,
+        percentage=40,
+        narrative="Gestart.",
+    )
 
     response = bureau_client.post(url, data)
 
@@ -226,7 +233,9 @@ def test_negative_percentage_in_action_inline_is_refused(bureau_client) -> None:
     ProgressUpdateFactory(action=action)
     url = admin_url(Action, "change", action.pk)
     data = admin_post_data(bureau_client.get(url))
-    add_inline_row(data, "updates", date="2024-04-01", status=Status.ON_TRACK, percentage=-5, narrative="")
+    add_inline_row(
+        data, "updates", date=f"{action.section.plan.year}-04-01", status=Status.ON_TRACK, percentage=-5, narrative=""
+    )
 
     response = bureau_client.post(url, data)
 
