@@ -132,6 +132,9 @@ def test_rows_of_workers_gone_for_a_week_are_removed_when_a_worker_starts() -> N
     assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["nieuw"]
 
 
+# Transactional, as the worker runs outside any request: its loop closes the connection between rounds
+# (close_old_connections), which inside a test's transaction on PostgreSQL would end the test's connection.
+@pytest.mark.django_db(transaction=True)
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
 def test_the_worker_runs_the_queue_beating_and_says_when_it_stops() -> None:
     refresh_documents.enqueue()
