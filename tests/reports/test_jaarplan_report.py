@@ -294,7 +294,8 @@ SHAPING_FILES = [
     "reports/pdf.py",
     "reports/dashboards.py",
     "budget/checks.py",
-    "strategy/models.py",  # numbers, statuses, labels
+    "strategy/models/labels.py",  # numbers and labels
+    "strategy/models/actions.py",  # statuses
     "templates/reports/_plan_body.html",
     "static/reports/print.css",
 ]
