@@ -91,7 +91,7 @@ def annual_pdf(request: HttpRequest, year: int) -> HttpResponse:
     filename = f"jaarverslag-{year}-{slugify(plan.organisation)}.pdf"
     adopted = AnnualReport.objects.filter(plan=plan).first()
     if adopted is None:
-        return pdf_response(request, rendering.annual_document(year), filename)
+        return pdf_response(request, rendering.annual_key(year), f"Jaarverslag {year}", filename)
     if adopted.document is None:
         # Adopted, its PDF not made yet: the worker makes it from the source kept at adoption.
         annual.freeze_annual_report.enqueue(adopted.pk)

@@ -11,19 +11,22 @@ from simple_history.models import HistoricalRecords
 
 
 class RenderedDocument(models.Model):
-    """The last rendering of a document, valid as long as its fingerprint matches the data.
+    """The last rendering of a document, valid while the content version is the one it was checked against.
 
-    Also the state of its background render (reports.rendering): for which data one is queued,
-    and for which data it failed, with the error, after its retries.
+    `fingerprint` says what the stored PDF prints; `checked_version` is the content version
+    (reports.freshness) at which the worker last found that fingerprint current. Also the state of
+    its background render (reports.rendering): for which content version one is queued, and for
+    which it failed, with the error, after its retries.
     """
 
     key = models.CharField(_("document"), max_length=100, unique=True)
     fingerprint = models.CharField(_("vingerafdruk"), max_length=64, blank=True)
+    checked_version = models.CharField(_("actueel bevonden voor"), max_length=64, blank=True)
     content = models.BinaryField(_("inhoud"), null=True)
     rendered_at = models.DateTimeField(_("gemaakt op"), auto_now=True)
-    queued_fingerprint = models.CharField(_("in de rij voor"), max_length=64, blank=True)
+    queued_version = models.CharField(_("in de rij voor"), max_length=64, blank=True)
     queued_at = models.DateTimeField(_("in de rij gezet op"), null=True, blank=True)
-    failed_fingerprint = models.CharField(_("mislukt voor"), max_length=64, blank=True)
+    failed_version = models.CharField(_("mislukt voor"), max_length=64, blank=True)
     error = models.TextField(_("foutmelding"), blank=True)
 
     class Meta:

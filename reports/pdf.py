@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import hashlib
 import io
 import logging
 import re
@@ -19,8 +18,6 @@ from django.db import connection
 from django.utils import timezone
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-from .versions import render_version
 
 logger = logging.getLogger(__name__)
 
@@ -354,17 +351,3 @@ def _give_body(pdf: pikepdf.Pdf, item: pikepdf.Dictionary) -> None:
     for kid in rest:
         kid.P = body
     item.K = pikepdf.Array([*labels, body])
-
-
-def fingerprint(data: object) -> str:
-    """The PDF is a function of the report data and of everything that renders it.
-
-    `data` is the plain report context: its repr holds every value the document prints (the
-    Markdown sources included), so comparing fingerprints needs no rendering at all. The render
-    version covers the rest: templates, print stylesheets and letters, and the Python that shapes
-    the output (builders, Markdown allow-list, amount formatting, this module ...), so a deploy
-    that changes any of them renders the stored PDFs afresh.
-    """
-    digest = hashlib.sha256(render_version().encode())
-    digest.update(repr(data).encode())
-    return digest.hexdigest()

@@ -11,7 +11,7 @@ from typing import TypeVar, cast
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -32,8 +32,8 @@ from .dashboards import (
     build_district_page,
     build_theme_overview,
 )
+from .freshness import content_version
 from .quarterly import closed_quarter, frozen_pdf, queue_freeze
-from .versions import content_version
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ recent_bodies = RecentBodies(size=16)
 def cached_body(name: str, render_body: Callable[[], T]) -> T:
     """What `render_body()` returns, from Django's cache (the database cache, shared by every app server).
 
-    The key is the content version (`reports.versions`): one query for the version of the data, plus
+    The key is the content version (`reports.freshness`): one query for the version of the data, plus
     the version of the code and templates, so any edit renders afresh and nothing is invalidated by
     hand. A body this worker served before costs only that query (`recent_bodies`); one another
     worker or app server rendered, a cache read as well; only a new version runs the builder's
@@ -143,14 +143,18 @@ def _pending(request: HttpRequest, context: dict[str, object], status: int = 202
     return response
 
 
-def pdf_response(request: HttpRequest, document: rendering.Document, filename: str) -> HttpResponse:
-    """The PDF from storage if it is up to date; else a page that says it is being made, and asks again."""
-    outcome = rendering.requested(document)
+def pdf_response(request: HttpRequest, key: str, title: str, filename: str) -> HttpResponse:
+    """The PDF from storage if it is up to date; else a page that says it is being made, and asks again.
+
+    The report is not built here (reports.rendering.requested): a download or a poll of the waiting
+    page costs the content version and the document, two queries, besides what every page costs.
+    """
+    outcome = rendering.requested(key)
     if outcome.pdf is not None:
         return _download(request, outcome.pdf, filename)
     context = {
-        "title": f"{document.report.title} (PDF)",
-        "key": document.key,
+        "title": f"{title} (PDF)",
+        "key": key,
         "failed": outcome.failed,
         "error": outcome.error,
         "attempts": rendering.MAX_RETRIES + 1,
@@ -161,9 +165,10 @@ def pdf_response(request: HttpRequest, document: rendering.Document, filename: s
 
 @require_GET
 def plan_pdf(request: HttpRequest, year: int) -> HttpResponse:
-    document = rendering.plan_document(year)
-    report = document.report
-    return pdf_response(request, document, f"jaarplan-{report.year}-{slugify(report.organisation)}.pdf")
+    # Query: the plan's title and organisation, for the waiting page and the file name (404 without a plan).
+    plan = get_object_or_404(AnnualPlan.objects.only("year", "title", "organisation"), year=year)
+    filename = f"jaarplan-{plan.year}-{slugify(plan.organisation)}.pdf"
+    return pdf_response(request, rendering.plan_key(plan.year), plan.title, filename)
 
 
 @require_POST
@@ -242,9 +247,11 @@ def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
     close = closed_quarter(int(year), int(quarter))
     if close is None:
         # An open quarter: its report follows the data, rendered in the background like the jaarplan.
-        document = rendering.progress_document(int(year), int(quarter))
-        filename = f"voortgangsrapportage-{year}-q{quarter}-{slugify(document.report.organisation)}.pdf"
-        return pdf_response(request, document, filename)
+        # Query: the plan's organisation, for the file name (404 without a plan).
+        plan = get_object_or_404(AnnualPlan.objects.only("year", "organisation"), year=int(year))
+        filename = f"voortgangsrapportage-{year}-q{quarter}-{slugify(plan.organisation)}.pdf"
+        title = f"Voortgangsrapportage Q{quarter} {year}"
+        return pdf_response(request, rendering.progress_key(int(year), int(quarter)), title, filename)
     if close.document is None:
         # Closed, its document not made yet: the worker makes it from the closing snapshot.
         queue_freeze(close)

@@ -19,7 +19,7 @@ application = get_wsgi_application()
 
 def warm_up() -> None:
     """Import every view module, compile the project's templates, load the translations and hash the
-    code and templates that render the reports (reports.versions.render_version, once per process).
+    code and templates that render the reports (reports.freshness.render_version, once per process).
 
     Without this a new worker's first request pays for them: about half a second, most of it
     importing WeasyPrint (reports.views -> reports.pdf). Nothing here opens a database connection,
@@ -37,7 +37,7 @@ def warm_up() -> None:
             engine.get_template(path.relative_to(directory).as_posix())
     with translation.override(settings.LANGUAGE_CODE):
         translation.gettext("Log in")
-    from reports.versions import render_version
+    from reports.freshness import render_version
 
     render_version()
 

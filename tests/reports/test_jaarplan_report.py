@@ -15,7 +15,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from budget.models import CostLine
-from reports import versions, views
+from reports import freshness, views
 from reports.builders import build_plan_report
 from reports.models import RenderedDocument
 from strategy.models import Action, AnnualPlan, PlanSection
@@ -271,9 +271,9 @@ def test_pdf_is_cached_until_the_plan_changes(reader: Client, fresh_plan_2024: A
 @pytest.fixture
 def fresh_render_version() -> Any:
     """The render version of a new process (a deploy), computed again on the first call; restored after."""
-    versions._render_version_of_this_process.cache_clear()
+    freshness._render_version_of_this_process.cache_clear()
     yield
-    versions._render_version_of_this_process.cache_clear()
+    freshness._render_version_of_this_process.cache_clear()
 
 
 def edited_source(monkeypatch: Any, relative: str) -> None:
@@ -294,7 +294,8 @@ SHAPING_FILES = [
     "reports/pdf.py",
     "reports/dashboards.py",
     "budget/checks.py",
-    "strategy/models.py",  # numbers, statuses, labels
+    "strategy/models/labels.py",  # numbers and labels
+    "strategy/models/actions.py",  # statuses
     "templates/reports/_plan_body.html",
     "static/reports/print.css",
 ]
@@ -304,19 +305,19 @@ SHAPING_FILES = [
 def test_the_render_version_changes_with_everything_that_shapes_the_output(
     relative: str, monkeypatch: Any, fresh_render_version: Any
 ) -> None:
-    before = versions.render_version()
-    assert relative in {name for name, _ in versions.render_inputs()}
+    before = freshness.render_version()
+    assert relative in {name for name, _ in freshness.render_inputs()}
     edited_source(monkeypatch, relative)
-    assert versions.render_version() == before  # computed once per process
-    versions._render_version_of_this_process.cache_clear()  # the deploy's new process
-    assert versions.render_version() != before
+    assert freshness.render_version() == before  # computed once per process
+    freshness._render_version_of_this_process.cache_clear()  # the deploy's new process
+    assert freshness.render_version() != before
 
 
 def test_the_render_version_changes_with_the_renderer_library(monkeypatch: Any, fresh_render_version: Any) -> None:
-    before = versions._compute_render_version()
-    real = versions.metadata.version
-    monkeypatch.setattr(versions.metadata, "version", lambda name: "99.0" if name == "weasyprint" else real(name))
-    assert versions._compute_render_version() != before
+    before = freshness._compute_render_version()
+    real = freshness.metadata.version
+    monkeypatch.setattr(freshness.metadata, "version", lambda name: "99.0" if name == "weasyprint" else real(name))
+    assert freshness._compute_render_version() != before
 
 
 @pytest.mark.django_db(transaction=True)
@@ -332,7 +333,7 @@ def test_a_deploy_with_other_python_renders_the_stored_pdf_afresh(
 
     # The same data, but a new Markdown allow-list in core/markup.py (or amount formatting, or builder).
     edited_source(monkeypatch, "core/markup.py")
-    versions._render_version_of_this_process.cache_clear()
+    freshness._render_version_of_this_process.cache_clear()
     reader.get("/jaarplan/2024.pdf")
     assert len(rendered) == 2
     assert RenderedDocument.objects.get(key="jaarplan-2024").fingerprint != stored
@@ -397,6 +398,6 @@ def test_a_new_version_of_the_code_renders_the_body_afresh(reader: Client, plan:
     monkeypatch.setattr(views, "render_to_string", lambda *a, **kw: renderings.append(a[0]) or render(*a, **kw))
     reader.get(url)
     assert renderings == []
-    monkeypatch.setattr(versions, "render_version", lambda: "a deploy with other templates or code")
+    monkeypatch.setattr(freshness, "render_version", lambda: "a deploy with other templates or code")
     reader.get(url)
     assert renderings == ["reports/_plan_body.html"]

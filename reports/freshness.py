@@ -1,6 +1,7 @@
-"""What a rendered report depends on, as two cheap versions: the code that renders it and the data.
+"""Freshness: whether a rendered report (a cached page body, a stored PDF) still shows the data as it is.
 
-A stored PDF and a cached page body are valid as long as neither changed:
+The one place that decides it, for pages and PDFs alike. A report depends on two things, each with a
+cheap version; a stored rendering is valid as long as neither changed:
 
 - `render_version()`: a hash of everything that shapes the output besides the data: the Python of
   the plan apps (builders, dashboards, the budget checks, the Markdown allow-list, the amount
@@ -20,6 +21,14 @@ A stored PDF and a cached page body are valid as long as neither changed:
   transactions the one with the lower history id may commit last, which leaves the maximum alone.
   Counting reads every id, so the query grows with the tables: under a millisecond with the 2024
   plan, a few milliseconds at some hundred thousand history rows (cleaning up old history helps).
+
+Together they are the `content_version()`. A cached page body is stored under it. A stored PDF
+(`reports.models.RenderedDocument`) keeps the content version it was last checked against
+(`checked_version`): a download or a poll whose content version is the stored one is served with one
+query for the document, however large the report. Only when the version moved does the worker
+(`reports.rendering.render_document`, never the request) build the report again and compare its
+`fingerprint()`: the same fingerprint (an edit elsewhere, say in another year's plan) only records the
+new checked version; another one renders the PDF afresh.
 """
 
 from __future__ import annotations
@@ -117,3 +126,18 @@ def data_version() -> str:
 def content_version() -> str:
     """Code and data together: what a cached page body is stored under."""
     return hashlib.sha256(f"{render_version()}:{data_version()}".encode()).hexdigest()
+
+
+def fingerprint(data: object) -> str:
+    """What one document prints: the report data and everything that renders it.
+
+    `data` is the plain report context: its repr holds every value the document prints (the
+    Markdown sources included), so comparing fingerprints needs no rendering at all. The render
+    version covers the rest: templates, print stylesheets and letters, and the Python that shapes
+    the output (builders, Markdown allow-list, amount formatting ...), so a deploy that changes any
+    of them renders the stored PDFs afresh. Building the report costs its queries: only the worker
+    asks for a fingerprint, and only when the content version moved.
+    """
+    digest = hashlib.sha256(render_version().encode())
+    digest.update(repr(data).encode())
+    return digest.hexdigest()
