@@ -20,6 +20,7 @@ from core.admin_policy import PolicyModelAdmin, PolicyStackedInline, PolicyTabul
 from core.imports.admin import PolicyImportExportMixin
 from strategy.models import AnnualPlan, preload_labels
 
+from . import services
 from .baseline_round import BaselineRoundForm, may_fill_round
 from .models import (
     BaselineAssessment,
@@ -118,18 +119,13 @@ class BaselineNormInlineForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2, "cols": 40})}
 
 
-RETIRE_INSTEAD = _(
-    "De norm ‘%(norm)s’ heeft al standen van gemeenten en kan niet worden verwijderd. Vul ‘vervallen per’ in: "
-    "dan verdwijnt hij uit de matrix en blijven de standen bewaard."
-)
-
-
 class BaselineNormInlineFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
-        assessed = [form.instance for form in self.deleted_forms if form.instance.pk and form.instance.is_assessed]
-        if assessed:
-            raise forms.ValidationError([RETIRE_INSTEAD % {"norm": norm.title} for norm in assessed])
+        # An assessed norm is retired, not deleted (districts.services, via core.permissions.frozen_reason).
+        reasons = [permissions.frozen_reason(form.instance, deleting=True) for form in self.deleted_forms]
+        if any(reasons):
+            raise forms.ValidationError([reason for reason in reasons if reason])
 
 
 class BaselineNormInline(PolicyTabularInline):
@@ -209,22 +205,11 @@ class BaselineNormAdmin(DistrictItemAdmin):
     markdown_fields = ("description",)
     fields = ("district_plan", "order", "title", "title_in_plan", "section", "description", "retired_on")
 
-    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
-        # Assessed norms are retired, so their assessments (and the matrices of earlier quarters) stay.
-        # (Refused here, not in has_delete_permission: deleting a whole district plan still takes its norms.)
-        norm = self.get_object(request, object_id)
-        if norm is not None and norm.is_assessed:
-            self.message_user(request, RETIRE_INSTEAD % {"norm": norm.title}, messages.ERROR)
-            return redirect("admin:districts_baselinenorm_change", norm.pk)
-        return super().delete_view(request, object_id, extra_context)
+    # Assessed norms are retired, so their assessments (and the matrices of earlier quarters) stay:
+    # PolicyModelAdmin refuses deleting them (core.permissions.frozen_reason), and so does the service.
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BaselineNorm]) -> None:
-        assessed = [norm for norm in queryset if norm.is_assessed]
-        if assessed:
-            for norm in assessed:
-                self.message_user(request, RETIRE_INSTEAD % {"norm": norm.title}, messages.ERROR)
-            return
-        super().delete_queryset(request, queryset)
+    def delete_model(self, request: HttpRequest, obj: BaselineNorm) -> None:
+        services.delete_norm(norm=obj, user=request.user)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
         norm = self.get_object(request, object_id)

@@ -9,8 +9,6 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
-    ProgressUpdate,
-    QuarterClose,
     plan_outlines,
 )
 
@@ -65,7 +63,3 @@ def sections_numbered(sections: QuerySet[Any], number: str, plan_path: str = "pl
         for pk, section_number in outline.numbers.items()
         if section_number == number or section_number.startswith(f"{number}.")
     ]
-
-
-def _in_closed_quarter(update: ProgressUpdate) -> bool:
-    return update.date is not None and QuarterClose.objects.closing(update.date) is not None

@@ -25,6 +25,7 @@ from core.admin_policy import (
 )
 from core.imports.admin import PolicyImportExportMixin
 
+from .. import services
 from ..models import (
     Action,
     AnnualPlan,
@@ -322,4 +323,4 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
         for row in formset.deleted_forms:
             if row.instance.pk is not None:
                 formset.deleted_objects.append(row.instance)
-                row.instance.delete()
+                services.delete_progress_update(row.instance, request.user)

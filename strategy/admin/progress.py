@@ -5,26 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.contrib import admin
 from django.http import HttpRequest
-from django.shortcuts import redirect
-from django.utils.translation import gettext_lazy as _
 
+from core import permissions
 from core.admin_policy import (
     PolicyModelAdmin,
     PolicyTabularInline,
 )
 from core.imports.admin import PolicyImportExportMixin
 
+from .. import services
 from ..forms import ProgressUpdateForm
 from ..models import (
     ProgressUpdate,
     preload_labels,
 )
 from ..resources import ProgressUpdateResource
-from ._shared import _in_closed_quarter
 
 # Actions and progress ---------------------------------------------------------------------------
 
@@ -34,11 +31,9 @@ class ProgressUpdateInlineFormSet(forms.BaseInlineFormSet):
         super().clean()
         for form in self.deleted_forms:
             update = form.instance
-            if update.pk is not None and _in_closed_quarter(update):
-                raise forms.ValidationError(
-                    _("De update van %(date)s valt in een afgesloten kwartaal en kan niet worden verwijderd.")
-                    % {"date": update.date.strftime("%d-%m-%Y")}
-                )
+            reason = permissions.frozen_reason(update, deleting=True)
+            if reason:
+                raise forms.ValidationError(reason)
 
 
 class ProgressUpdateInline(PolicyTabularInline):
@@ -82,28 +77,11 @@ class ProgressUpdateAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     def preload_labels(self, rows: list[Any]) -> None:
         preload_labels((update.action.section.plan_id for update in rows), actions=True)
 
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        # An update in a closed quarter is part of a frozen report: view only, until the bureau reopens it.
-        if isinstance(obj, ProgressUpdate) and _in_closed_quarter(obj):
-            return False
-        return super().has_change_permission(request, obj)
+    # An update in a closed quarter is read only and is not deleted: core.permissions.frozen_reason,
+    # asked by PolicyModelAdmin (change, delete and bulk delete) and by the service.
 
-    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
-        # Refused here, not in has_delete_permission: deleting a whole action still takes its updates.
-        update = self.get_object(request, object_id)
-        if update is not None and _in_closed_quarter(update):
-            self.message_user(
-                request,
-                _("Deze update valt in een afgesloten kwartaal en kan niet worden verwijderd."),
-                messages.ERROR,
-            )
-            return redirect("admin:strategy_progressupdate_change", update.pk)
-        return super().delete_view(request, object_id, extra_context)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProgressUpdate]) -> None:
-        if any(_in_closed_quarter(update) for update in queryset):
-            raise PermissionDenied
-        super().delete_queryset(request, queryset)
+    def delete_model(self, request: HttpRequest, obj: ProgressUpdate) -> None:
+        services.delete_progress_update(obj, request.user)
 
     def save_model(self, request: HttpRequest, obj: ProgressUpdate, form: Any, change: bool) -> None:
         # form.instance is obj; report() saves it through the service, with the user as author.
