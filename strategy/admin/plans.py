@@ -6,93 +6,29 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core import clock, permissions
+from core import permissions
 from core.admin_policy import (
     PolicyModelAdmin,
 )
 
-from .. import plan_copy, services
-from ..adoption_checks import failing_checks
+from .. import plan_copy
 from ..models import (
     AnnualPlan,
     PlanSection,
 )
+from . import workflow
 from ._shared import PERCENTAGE_ERRORS
 
 # Annual plan and its sections -------------------------------------------------------------------
-
-
-class StatusForm(forms.Form):
-    """The form of a status change ("Vaststellen", "Heropenen") of one plan."""
-
-    def __init__(self, *args: Any, plan: AnnualPlan, **kwargs: Any) -> None:
-        self.plan = plan
-        super().__init__(*args, **kwargs)
-
-    def run(self, user: Any) -> AnnualPlan:
-        raise NotImplementedError
-
-
-class AdoptForm(StatusForm):
-    """The adoption date (today by default); a confirmation and a reason when a check does not add up."""
-
-    adopted_on = forms.DateField(
-        label=_("Vastgesteld op"),
-        # ISO, the only value an <input type="date"> accepts; the browser shows it the Dutch way.
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": _("Vul de datum van vaststelling in.")},
-    )
-    accept_failing_checks = forms.BooleanField(
-        label=_("Toch vaststellen, ook al kloppen deze controles niet"), required=False
-    )
-    reason = forms.CharField(label=_("Reden"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-    def __init__(self, *args: Any, plan: AnnualPlan, **kwargs: Any) -> None:
-        super().__init__(*args, plan=plan, **kwargs)
-        self.fields["adopted_on"].initial = clock.today()
-        self.failing = failing_checks(plan)
-        if not self.failing:
-            # All green: the date is all there is to fill in.
-            del self.fields["accept_failing_checks"]
-            del self.fields["reason"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.failing:
-            if not data.get("accept_failing_checks"):
-                self.add_error("accept_failing_checks", services.CONFIRMATION_REQUIRED)
-            elif not (data.get("reason") or "").strip():
-                self.add_error("reason", services.REASON_REQUIRED)
-        return data
-
-    def run(self, user: Any) -> AnnualPlan:
-        return services.adopt_plan(
-            plan=self.plan,
-            user=user,
-            adopted_on=self.cleaned_data["adopted_on"],
-            accept_failing_checks=bool(self.cleaned_data.get("accept_failing_checks")),
-            reason=self.cleaned_data.get("reason", ""),
-        )
-
-
-class ReopenForm(StatusForm):
-    reason = forms.CharField(
-        label=_("Reden"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Geef aan waarom het jaarplan wordt heropend.")},
-    )
-
-    def run(self, user: Any) -> AnnualPlan:
-        return services.reopen_plan(plan=self.plan, user=user, reason=self.cleaned_data["reason"])
 
 
 class NextYearForm(forms.Form):
@@ -168,11 +104,18 @@ class AnnualPlanAdmin(PolicyModelAdmin):
 
     def get_urls(self) -> list[Any]:
         return [
+            # "Vaststellen" and "Heropenen": plain views (workflow.py) that validate a form and call the service.
             path(
-                "<int:pk>/vaststellen/", self.admin_site.admin_view(self.adopt_view), name="strategy_annualplan_adopt"
+                "<int:pk>/vaststellen/",
+                self.admin_site.admin_view(workflow.adopt_plan_view),
+                {"site": self.admin_site},
+                name="strategy_annualplan_adopt",
             ),
             path(
-                "<int:pk>/heropenen/", self.admin_site.admin_view(self.reopen_view), name="strategy_annualplan_reopen"
+                "<int:pk>/heropenen/",
+                self.admin_site.admin_view(workflow.reopen_plan_view),
+                {"site": self.admin_site},
+                name="strategy_annualplan_reopen",
             ),
             *super().get_urls(),
         ]
@@ -190,41 +133,6 @@ class AnnualPlanAdmin(PolicyModelAdmin):
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra)
-
-    def _status_view(
-        self, request: HttpRequest, pk: int, *, allowed: Any, form_class: type[StatusForm], title: str
-    ) -> Any:
-        plan = get_object_or_404(AnnualPlan, pk=pk)
-        if not allowed(request.user, plan):
-            raise PermissionDenied
-        form = form_class(request.POST or None, plan=plan)
-        if request.method == "POST" and form.is_valid():
-            try:
-                form.run(request.user)
-            except ValidationError as error:
-                # Refused after the form's own checks (a check turned red in between): say why.
-                form.add_error(None, ValidationError(error.messages))
-            else:
-                messages.success(request, _("%(plan)s: %(title)s gelukt.") % {"plan": plan, "title": title.lower()})
-                return redirect("admin:strategy_annualplan_change", plan.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "plan": plan,
-            "form": form,
-            "title": f"{title}: {plan}",
-        }
-        return TemplateResponse(request, "admin/strategy/annualplan/status_form.html", context)
-
-    def adopt_view(self, request: HttpRequest, pk: int) -> Any:
-        return self._status_view(
-            request, pk, allowed=permissions.can_adopt, form_class=AdoptForm, title=str(_("Vaststellen"))
-        )
-
-    def reopen_view(self, request: HttpRequest, pk: int) -> Any:
-        return self._status_view(
-            request, pk, allowed=permissions.can_reopen, form_class=ReopenForm, title=str(_("Heropenen"))
-        )
 
     def has_next_year_permission(self, request: HttpRequest) -> bool:
         return permissions.is_bureau(request.user)
