@@ -2,64 +2,26 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from core import clock, permissions
+from core import permissions
 from core.admin_policy import (
     PolicyModelAdmin,
 )
 
-from .. import services
 from ..models import (
     ActionSnapshot,
-    AnnualPlan,
     QuarterClose,
 )
+from . import workflow
 
 # The quarterly cycle ----------------------------------------------------------------------------
-
-
-class CloseQuarterForm(forms.Form):
-    plan = forms.ModelChoiceField(
-        label=_("Jaarplan"),
-        queryset=AnnualPlan.objects.order_by("-year"),
-        error_messages={"required": _("Kies het jaarplan.")},
-    )
-    quarter = forms.TypedChoiceField(
-        label=_("Kwartaal"),
-        coerce=int,
-        choices=[("", "–")] + [(q, f"Q{q}") for q in range(1, 5)],
-        error_messages={"required": _("Kies het kwartaal.")},
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and "quarter" not in self.initial:
-            # The quarter just ended is the one to close, usually.
-            today = clock.today()
-            start = clock.quarter_of(today)[1]
-            previous = clock.quarter_of(start - datetime.timedelta(days=1))
-            self.initial.setdefault("quarter", previous[0])
-            self.initial.setdefault("plan", AnnualPlan.objects.filter(year=previous[1].year).first())
-
-
-class ReopenQuarterForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reden"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Geef aan waarom het kwartaal wordt heropend.")},
-    )
 
 
 class ActionSnapshotInline(admin.TabularInline):
@@ -133,10 +95,19 @@ class QuarterCloseAdmin(PolicyModelAdmin):
         return False
 
     def get_urls(self) -> list[Any]:
+        # "Kwartaal afsluiten" (the add page) and "Heropenen": plain views (workflow.py) that validate a
+        # form and call the service.
         return [
             path(
+                "add/",
+                self.admin_site.admin_view(workflow.close_quarter_view),
+                {"site": self.admin_site},
+                name="strategy_quarterclose_add",
+            ),
+            path(
                 "<int:pk>/heropenen/",
-                self.admin_site.admin_view(self.reopen_view),
+                self.admin_site.admin_view(workflow.reopen_quarter_view),
+                {"site": self.admin_site},
                 name="strategy_quarterclose_reopen",
             ),
             *super().get_urls(),
@@ -151,47 +122,3 @@ class QuarterCloseAdmin(PolicyModelAdmin):
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra)
-
-    def _form_page(self, request: HttpRequest, form: forms.Form, title: str, **context: Any) -> Any:
-        return TemplateResponse(
-            request,
-            "admin/strategy/quarterclose/form.html",
-            {**self.admin_site.each_context(request), "opts": self.opts, "form": form, "title": title, **context},
-        )
-
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
-        """ "Kwartaal afsluiten": the quarter's snapshot and its frozen report (services.close_quarter)."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        initial = {"plan": request.GET.get("jaarplan"), "quarter": request.GET.get("kwartaal")}
-        form = CloseQuarterForm(request.POST or None, initial={key: value for key, value in initial.items() if value})
-        if request.method == "POST" and form.is_valid():
-            try:
-                close = services.close_quarter(
-                    plan=form.cleaned_data["plan"], quarter=form.cleaned_data["quarter"], user=request.user
-                )
-            except ValidationError as error:
-                form.add_error(None, ValidationError(error.messages))
-            else:
-                messages.success(
-                    request,
-                    _("%(close)s is afgesloten: de stand van %(count)s acties is vastgelegd.")
-                    % {"close": close.label.capitalize(), "count": close._snapshot_count},  # type: ignore[attr-defined]
-                )
-                return redirect("admin:strategy_quarterclose_change", close.pk)
-        return self._form_page(request, form, str(_("Kwartaal afsluiten")))
-
-    def reopen_view(self, request: HttpRequest, pk: int) -> Any:
-        close = get_object_or_404(QuarterClose.objects.select_related("plan"), pk=pk)
-        if not permissions.is_bureau(request.user):
-            raise PermissionDenied
-        form = ReopenQuarterForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.reopen_quarter(close=close, user=request.user, reason=form.cleaned_data["reason"])
-            except ValidationError as error:
-                form.add_error(None, ValidationError(error.messages))
-            else:
-                messages.success(request, _("%(close)s is heropend.") % {"close": close.label.capitalize()})
-                return redirect("admin:strategy_quarterclose_change", close.pk)
-        return self._form_page(request, form, str(_("Heropenen")), close=close, reopening=True)

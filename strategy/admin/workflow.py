@@ -6,6 +6,7 @@ ModelAdmins' get_urls), so links do not change; no ModelAdmin decides anything o
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -21,7 +22,7 @@ from core import clock, permissions
 
 from .. import services
 from ..adoption_checks import failing_checks
-from ..models import AnnualPlan
+from ..models import AnnualPlan, QuarterClose
 
 # Adopting and reopening a plan ---------------------------------------------------------------------
 
@@ -128,3 +129,86 @@ def reopen_plan_view(request: HttpRequest, pk: int, *, site: AdminSite) -> Any:
     return _status_view(
         request, pk, site=site, allowed=permissions.can_reopen, form_class=ReopenForm, title=str(_("Heropenen"))
     )
+
+
+# Closing and reopening a quarter -------------------------------------------------------------------
+
+
+class CloseQuarterForm(forms.Form):
+    plan = forms.ModelChoiceField(
+        label=_("Jaarplan"),
+        queryset=AnnualPlan.objects.order_by("-year"),
+        error_messages={"required": _("Kies het jaarplan.")},
+    )
+    quarter = forms.TypedChoiceField(
+        label=_("Kwartaal"),
+        coerce=int,
+        choices=[("", "–")] + [(q, f"Q{q}") for q in range(1, 5)],
+        error_messages={"required": _("Kies het kwartaal.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "quarter" not in self.initial:
+            # The quarter just ended is the one to close, usually.
+            today = clock.today()
+            start = clock.quarter_of(today)[1]
+            previous = clock.quarter_of(start - datetime.timedelta(days=1))
+            self.initial.setdefault("quarter", previous[0])
+            self.initial.setdefault("plan", AnnualPlan.objects.filter(year=previous[1].year).first())
+
+
+class ReopenQuarterForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Geef aan waarom het kwartaal wordt heropend.")},
+    )
+
+
+def _quarter_form_page(request: HttpRequest, site: AdminSite, form: forms.Form, title: str, **context: Any) -> Any:
+    return TemplateResponse(
+        request,
+        "admin/strategy/quarterclose/form.html",
+        {**site.each_context(request), "opts": QuarterClose._meta, "form": form, "title": title, **context},
+    )
+
+
+def close_quarter_view(request: HttpRequest, *, site: AdminSite) -> Any:
+    """ "Kwartaal afsluiten": the quarter's snapshot and its frozen report (services.close_quarter)."""
+    if not permissions.is_bureau(request.user):
+        raise PermissionDenied
+    initial = {"plan": request.GET.get("jaarplan"), "quarter": request.GET.get("kwartaal")}
+    form = CloseQuarterForm(request.POST or None, initial={key: value for key, value in initial.items() if value})
+    if request.method == "POST" and form.is_valid():
+        try:
+            close = services.close_quarter(
+                plan=form.cleaned_data["plan"], quarter=form.cleaned_data["quarter"], user=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, ValidationError(error.messages))
+        else:
+            messages.success(
+                request,
+                _("%(close)s is afgesloten: de stand van %(count)s acties is vastgelegd.")
+                % {"close": close.label.capitalize(), "count": close._snapshot_count},  # type: ignore[attr-defined]
+            )
+            return redirect("admin:strategy_quarterclose_change", close.pk)
+    return _quarter_form_page(request, site, form, str(_("Kwartaal afsluiten")))
+
+
+def reopen_quarter_view(request: HttpRequest, pk: int, *, site: AdminSite) -> Any:
+    """ "Heropenen" of a closed quarter (services.reopen_quarter), with the reason."""
+    close = get_object_or_404(QuarterClose.objects.select_related("plan"), pk=pk)
+    if not permissions.is_bureau(request.user):
+        raise PermissionDenied
+    form = ReopenQuarterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reopen_quarter(close=close, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, ValidationError(error.messages))
+        else:
+            messages.success(request, _("%(close)s is heropend.") % {"close": close.label.capitalize()})
+            return redirect("admin:strategy_quarterclose_change", close.pk)
+    return _quarter_form_page(request, site, form, str(_("Heropenen")), close=close, reopening=True)
