@@ -1,4 +1,4 @@
-"""The district rules that every entry point shares: a norm municipalities were assessed on is retired, not deleted."""
+"""The district rules every entry point shares: an assessed norm is retired, not deleted; a round is saved whole."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core import permissions
 
-from .models import BaselineNorm
+from .models import BaselineAssessment, BaselineNorm
 
 NOT_ALLOWED = "U mag deze norm niet wijzigen."
 
@@ -53,3 +53,21 @@ def delete_norm(*, norm: BaselineNorm, user: Any) -> None:
         raise ValidationError(reason)
     norm._history_user = user  # type: ignore[attr-defined]
     norm.delete()
+
+
+# A round of basis op orde ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_baseline_round(*, assessments: list[BaselineAssessment], user: Any) -> list[BaselineAssessment]:
+    """Save a round's new assessments, all or none; each on its own, so each has its own history.
+
+    The form (districts.baseline_round) has validated each cell; the policy is asked again here.
+    """
+    for assessment in assessments:
+        if not permissions.can_change(user, assessment):
+            raise PermissionDenied(_("U mag de stand van deze gemeente niet vastleggen."))
+    for assessment in assessments:
+        assessment._history_user = user  # type: ignore[attr-defined]
+        assessment.save()
+    return assessments
