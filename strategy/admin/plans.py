@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from core import permissions
@@ -20,7 +16,6 @@ from core.admin_policy import (
     PolicyModelAdmin,
 )
 
-from .. import plan_copy
 from ..models import (
     AnnualPlan,
     PlanSection,
@@ -29,21 +24,6 @@ from . import workflow
 from ._shared import PERCENTAGE_ERRORS
 
 # Annual plan and its sections -------------------------------------------------------------------
-
-
-class NextYearForm(forms.Form):
-    """The intermediate page of the action "Volgend jaarplan maken"."""
-
-    indexation = forms.DecimalField(
-        label=_("Indexering kostenregels (%)"),
-        localize=True,
-        max_digits=5,
-        decimal_places=2,
-        min_value=0,
-        max_value=100,
-        help_text=_("Standaard de loon- en prijscompensatie van dit jaarplan. Dekking en tabel 4.3 blijven gelijk."),
-        error_messages={**PERCENTAGE_ERRORS, "required": _("Vul het percentage in.")},
-    )
 
 
 class AnnualPlanForm(forms.ModelForm):
@@ -139,41 +119,5 @@ class AnnualPlanAdmin(PolicyModelAdmin):
 
     @admin.action(description=_("Volgend jaarplan maken"), permissions=("next_year",))
     def create_next_year_plan(self, request: HttpRequest, queryset: QuerySet[AnnualPlan]) -> Any:
-        """Ask the indexation on an intermediate page, then copy the plan to a concept for next year."""
-        plans = list(queryset.select_related("strategy")[:2])
-        if len(plans) != 1:
-            self.message_user(
-                request, _("Kies precies één jaarplan om het volgende jaar van te maken."), messages.ERROR
-            )
-            return None
-        plan = plans[0]
-        form = NextYearForm(
-            request.POST if "apply" in request.POST else None, initial={"indexation": plan.price_compensation}
-        )
-        if form.is_valid():
-            try:
-                new_plan = plan_copy.create_next_year_plan(
-                    plan=plan, user=request.user, indexation=form.cleaned_data["indexation"]
-                )
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-                return None
-            self.message_user(
-                request,
-                format_html(
-                    '{} is gemaakt als concept uit {}. <a href="{}">Bekijk wat er veranderd is</a>.',
-                    new_plan,
-                    plan,
-                    reverse("reports:compare", args=(new_plan.year, plan.year)),
-                ),
-                messages.SUCCESS,
-            )
-            return redirect("admin:strategy_annualplan_change", new_plan.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "plan": plan,
-            "form": form,
-            "title": _("Volgend jaarplan maken: %(plan)s") % {"plan": plan},
-        }
-        return TemplateResponse(request, "admin/strategy/annualplan/next_year.html", context)
+        """Ask the indexation on an intermediate page, then copy the plan (workflow.next_year_view)."""
+        return workflow.next_year_view(request, queryset, site=self.admin_site)

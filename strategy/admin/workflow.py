@@ -13,16 +13,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import clock, permissions
 
-from .. import services
+from .. import plan_copy, services
 from ..adoption_checks import failing_checks
 from ..models import AnnualPlan, QuarterClose
+from ._shared import PERCENTAGE_ERRORS
 
 # Adopting and reopening a plan ---------------------------------------------------------------------
 
@@ -212,3 +216,61 @@ def reopen_quarter_view(request: HttpRequest, pk: int, *, site: AdminSite) -> An
             messages.success(request, _("%(close)s is heropend.") % {"close": close.label.capitalize()})
             return redirect("admin:strategy_quarterclose_change", close.pk)
     return _quarter_form_page(request, site, form, str(_("Heropenen")), close=close, reopening=True)
+
+
+# The next year's plan --------------------------------------------------------------------------------
+
+
+class NextYearForm(forms.Form):
+    """The intermediate page of the action "Volgend jaarplan maken"."""
+
+    indexation = forms.DecimalField(
+        label=_("Indexering kostenregels (%)"),
+        localize=True,
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        help_text=_("Standaard de loon- en prijscompensatie van dit jaarplan. Dekking en tabel 4.3 blijven gelijk."),
+        error_messages={**PERCENTAGE_ERRORS, "required": _("Vul het percentage in.")},
+    )
+
+
+def next_year_view(request: HttpRequest, queryset: QuerySet[AnnualPlan], *, site: AdminSite) -> Any:
+    """ "Volgend jaarplan maken" (the plan list's action): the indexation asked on an intermediate page,
+    then plan_copy.create_next_year_plan; on to the new concept plan."""
+    back = HttpResponseRedirect(request.get_full_path())  # the list, as the admin returns after an action
+    plans = list(queryset.select_related("strategy")[:2])
+    if len(plans) != 1:
+        messages.error(request, _("Kies precies één jaarplan om het volgende jaar van te maken."))
+        return back
+    plan = plans[0]
+    form = NextYearForm(
+        request.POST if "apply" in request.POST else None, initial={"indexation": plan.price_compensation}
+    )
+    if form.is_valid():
+        try:
+            new_plan = plan_copy.create_next_year_plan(
+                plan=plan, user=request.user, indexation=form.cleaned_data["indexation"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return back
+        messages.success(
+            request,
+            format_html(
+                '{} is gemaakt als concept uit {}. <a href="{}">Bekijk wat er veranderd is</a>.',
+                new_plan,
+                plan,
+                reverse("reports:compare", args=(new_plan.year, plan.year)),
+            ),
+        )
+        return redirect("admin:strategy_annualplan_change", new_plan.pk)
+    context = {
+        **site.each_context(request),
+        "opts": AnnualPlan._meta,
+        "plan": plan,
+        "form": form,
+        "title": _("Volgend jaarplan maken: %(plan)s") % {"plan": plan},
+    }
+    return TemplateResponse(request, "admin/strategy/annualplan/next_year.html", context)
