@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import flatten_fieldsets, unquote
@@ -20,6 +20,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Model, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -373,7 +375,8 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if obj is None:
             return permissions.can_change_model(request.user, self.model)
-        return permissions.can_change(request.user, obj)
+        # A frozen object (an update in a closed quarter) is shown read only, with its reason (render_change_form).
+        return permissions.can_change(request.user, obj) and permissions.frozen_reason(obj) is None
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if obj is None:
@@ -387,6 +390,32 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
             queryset = _limit(request, queryset, self.model)
         return queryset, may_have_duplicates
 
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False, **kwargs: Any
+    ) -> Any:
+        obj = context.get("original")
+        reason = permissions.frozen_reason(obj) if obj is not None and not add else None
+        if reason and request.method == "GET":
+            # Read only for a reason of the domain: the page says which.
+            messages.warning(request, reason)
+        return super().render_change_form(request, context, add=add, change=change, **kwargs)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        # Refused here, not in has_delete_permission: deleting the object's parent still takes it along.
+        obj = self.get_object(request, unquote(object_id))
+        reason = permissions.frozen_reason(obj, deleting=True) if obj is not None else None
+        if obj is not None and reason:
+            self.message_user(request, reason, messages.ERROR)
+            opts = self.model._meta
+            return redirect(
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change",
+                    args=(obj.pk,),
+                    current_app=self.admin_site.name,
+                )
+            )
+        return super().delete_view(request, object_id, extra_context)
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # The new or changed object itself must be within the user's reach (district, open plan).
         if not permissions.can_change(request.user, obj):
@@ -399,7 +428,7 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
     def has_change_history_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if not permissions.is_bureau(request.user):
             return False
-        return obj is None or permissions.can_change(request.user, obj)
+        return obj is None or (permissions.can_change(request.user, obj) and permissions.frozen_reason(obj) is None)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
         try:  # an id that is no id of this model: 404, not a ValueError in the history query (500)
@@ -445,6 +474,10 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
         # The bulk action must not delete what the user may not delete one by one.
         if not all(permissions.can_delete(request.user, obj) for obj in objects):
             raise PermissionDenied
+        for obj in objects:
+            reason = permissions.frozen_reason(obj, deleting=True)
+            if reason:
+                raise PermissionDenied(reason)
 
 
 class PolicyInlineMixin(MarkdownReadonlyMixin, PolicyChoicesMixin):
@@ -457,7 +490,7 @@ class PolicyInlineMixin(MarkdownReadonlyMixin, PolicyChoicesMixin):
         return not (self._parent_ok(request, obj) and permissions.can_change_model(request.user, self.model))
 
     def _parent_ok(self, request: HttpRequest, obj: Model | None) -> bool:
-        return obj is None or permissions.can_change(request.user, obj)
+        return obj is None or (permissions.can_change(request.user, obj) and permissions.frozen_reason(obj) is None)
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return permissions.can_view(request.user)

@@ -257,3 +257,35 @@ def choices_filter(user: Any, model: type[Model]) -> Q | None:
     if is_bureau(user) or not is_coordinator(user):
         return None
     return district_filter(model, user_district_ids(user)) if scope_of(model).district_paths else None
+
+
+# Frozen objects ----------------------------------------------------------------------------------
+#
+# Some objects are kept as they are for a reason of the domain, whoever asks: a progress update in a
+# closed quarter (strategy), a norm that municipalities were assessed on (districts: retired, not
+# deleted). Each app registers the reason for its models; the admin, the imports, the views and the
+# services ask `frozen_reason`, so the answer and its Dutch wording are the same everywhere.
+
+FrozenReason = Callable[[Any], "str | None"]
+_frozen: dict[type[Model], list[tuple[FrozenReason, bool]]] = {}
+
+
+def register_frozen(model: type[Model], reason_fn: FrozenReason, for_delete_only: bool = False) -> None:
+    """Declare why a stored object of `model` may not be changed (or, `for_delete_only`, not deleted).
+
+    `reason_fn(obj)` returns the reason in Dutch, or None when the object is not frozen.
+    """
+    _frozen.setdefault(model, []).append((reason_fn, for_delete_only))
+
+
+def frozen_reason(obj: Model, deleting: bool = False) -> str | None:
+    """Why the stored object may not be changed (or, `deleting`, deleted), in Dutch; None when it may."""
+    if obj.pk is None:
+        return None
+    for reason_fn, for_delete_only in _frozen.get(type(obj), []):
+        if for_delete_only and not deleting:
+            continue
+        reason = reason_fn(obj)
+        if reason:
+            return str(reason)
+    return None

@@ -6,11 +6,8 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +17,7 @@ from core.admin_policy import PolicyModelAdmin, PolicyStackedInline, PolicyTabul
 from core.imports.admin import PolicyImportExportMixin
 from strategy.models import AnnualPlan, preload_labels
 
-from .baseline_round import BaselineRoundForm, may_fill_round
+from . import services, workflow
 from .models import (
     BaselineAssessment,
     BaselineNorm,
@@ -118,18 +115,13 @@ class BaselineNormInlineForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2, "cols": 40})}
 
 
-RETIRE_INSTEAD = _(
-    "De norm ‘%(norm)s’ heeft al standen van gemeenten en kan niet worden verwijderd. Vul ‘vervallen per’ in: "
-    "dan verdwijnt hij uit de matrix en blijven de standen bewaard."
-)
-
-
 class BaselineNormInlineFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
-        assessed = [form.instance for form in self.deleted_forms if form.instance.pk and form.instance.is_assessed]
-        if assessed:
-            raise forms.ValidationError([RETIRE_INSTEAD % {"norm": norm.title} for norm in assessed])
+        # An assessed norm is retired, not deleted (districts.services, via core.permissions.frozen_reason).
+        reasons = [permissions.frozen_reason(form.instance, deleting=True) for form in self.deleted_forms]
+        if any(reasons):
+            raise forms.ValidationError([reason for reason in reasons if reason])
 
 
 class BaselineNormInline(PolicyTabularInline):
@@ -209,22 +201,11 @@ class BaselineNormAdmin(DistrictItemAdmin):
     markdown_fields = ("description",)
     fields = ("district_plan", "order", "title", "title_in_plan", "section", "description", "retired_on")
 
-    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
-        # Assessed norms are retired, so their assessments (and the matrices of earlier quarters) stay.
-        # (Refused here, not in has_delete_permission: deleting a whole district plan still takes its norms.)
-        norm = self.get_object(request, object_id)
-        if norm is not None and norm.is_assessed:
-            self.message_user(request, RETIRE_INSTEAD % {"norm": norm.title}, messages.ERROR)
-            return redirect("admin:districts_baselinenorm_change", norm.pk)
-        return super().delete_view(request, object_id, extra_context)
+    # Assessed norms are retired, so their assessments (and the matrices of earlier quarters) stay:
+    # PolicyModelAdmin refuses deleting them (core.permissions.frozen_reason), and so does the service.
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BaselineNorm]) -> None:
-        assessed = [norm for norm in queryset if norm.is_assessed]
-        if assessed:
-            for norm in assessed:
-                self.message_user(request, RETIRE_INSTEAD % {"norm": norm.title}, messages.ERROR)
-            return
-        super().delete_queryset(request, queryset)
+    def delete_model(self, request: HttpRequest, obj: BaselineNorm) -> None:
+        services.delete_norm(norm=obj, user=request.user)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
         norm = self.get_object(request, object_id)
@@ -300,59 +281,21 @@ class BaselineAssessmentAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
         return [
-            path("ronde/", view(self.round_index_view), name="districts_baselineassessment_round_index"),
-            path("ronde/<int:pk>/", view(self.round_view), name="districts_baselineassessment_round"),
+            # The round of a whole district: plain views (districts.workflow) that validate and call the service.
+            path(
+                "ronde/",
+                view(workflow.round_index_view),
+                {"site": self.admin_site},
+                name="districts_baselineassessment_round_index",
+            ),
+            path(
+                "ronde/<int:pk>/",
+                view(workflow.round_view),
+                {"site": self.admin_site},
+                name="districts_baselineassessment_round",
+            ),
             *super().get_urls(),
         ]
-
-    def round_index_view(self, request: HttpRequest) -> HttpResponse:
-        """The district plans whose round the user may fill in, newest plan first."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        district_plans = (
-            DistrictPlan.objects.select_related("plan", "district")
-            .annotate(norm_count=Count("norms"))
-            .order_by("-plan__year", "district__order")
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Basis op orde: ronde invullen"),
-            "district_plans": [dp for dp in district_plans if may_fill_round(request.user, dp)],
-        }
-        return TemplateResponse(request, "admin/districts/baselineassessment/round_index.html", context)
-
-    def round_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Per municipality and norm a stand and a date, saved all at once or not at all."""
-        district_plan = get_object_or_404(DistrictPlan.objects.select_related("plan", "district"), pk=pk)
-        if not may_fill_round(request.user, district_plan):
-            raise PermissionDenied
-        form = BaselineRoundForm(
-            request.POST if request.method == "POST" else None,
-            district_plan=district_plan,
-            user=request.user,
-            today=clock.today(),
-        )
-        if request.method == "POST" and form.is_valid():
-            saved = form.save()
-            for assessment in saved:
-                self.log_addition(request, assessment, [{"added": {}}])
-            self.message_user(
-                request,
-                _("%(count)s standen van %(district)s opgeslagen.")
-                % {"count": len(saved), "district": district_plan.district},
-                messages.SUCCESS,
-            )
-            return redirect("admin:districts_baselineassessment_round", district_plan.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Basis op orde %(district)s, jaarplan %(year)s")
-            % {"district": district_plan.district, "year": district_plan.plan.year},
-            "district_plan": district_plan,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/districts/baselineassessment/round.html", context)
 
 
 @admin.register(ResilienceScan)

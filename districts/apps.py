@@ -33,6 +33,7 @@ class DistrictsConfig(AppConfig):
             ResilienceScan,
         )
         from .plan_copy import copy_district_plans
+        from .services import assessed_norm_reason
 
         permissions.register_user_districts(lambda user: user.coordinated_districts.all())
         # Becoming (or no longer being) a district's coordinator is a change of rights: the audit log records it.
@@ -62,13 +63,14 @@ class DistrictsConfig(AppConfig):
                 coordinator_edits=True,
             )
         # A district sets its own basis-op-orde norms; they are plan text, so they freeze with the adopted plan.
-        # A norm with assessments is retired (retired_on), not deleted (districts.admin).
+        # A norm with assessments is retired (retired_on), not deleted (districts.services).
         register(
             BaselineNorm,
             plan_path="district_plan__plan",
             district_paths=("district_plan__district",),
             coordinator_edits=True,
         )
+        permissions.register_frozen(BaselineNorm, assessed_norm_reason, for_delete_only=True)
         register(Municipality, district_paths=("district",))
         # Assessments and scans are progress: they continue on an adopted plan.
         for progress in (BaselineAssessment, ResilienceScan):

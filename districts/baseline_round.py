@@ -14,11 +14,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core import permissions
 
+from . import services
 from .models import BaselineAssessment, BaselineNorm, DistrictPlan, Municipality
 
 UNCHANGED = ""
@@ -140,9 +140,6 @@ class BaselineRoundForm(forms.Form):
             return None
         return assessment
 
-    @transaction.atomic
     def save(self) -> list[BaselineAssessment]:
-        """All assessments or none: each saved on its own, so each has its own history."""
-        for assessment in self.assessments:
-            assessment.save()
-        return self.assessments
+        """All assessments or none, through the service (districts.services.record_baseline_round)."""
+        return services.record_baseline_round(assessments=self.assessments, user=self.user)

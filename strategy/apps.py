@@ -11,6 +11,7 @@ class StrategyConfig(AppConfig):
     def ready(self) -> None:
         from core import permissions
 
+        from . import services
         from .models import Action, AnnualPlan, Phenomenon, PlanSection, ProgressUpdate, SectionBlock
 
         permissions.register(AnnualPlan, is_plan=True)
@@ -22,3 +23,5 @@ class StrategyConfig(AppConfig):
         permissions.register(
             ProgressUpdate, plan_path="action__section__plan", coordinator_edits=True, open_after_adoption=True
         )
+        # An update in a closed quarter is part of a frozen report: not changed, not deleted, until reopened.
+        permissions.register_frozen(ProgressUpdate, services.closed_quarter_reason)

@@ -334,3 +334,30 @@ def reopen_quarter(*, close: QuarterClose, user: Any, reason: str) -> QuarterClo
     close.save()
     audit.record(None, action=audit.Action.QUARTER_REOPENED, obj=close, result=audit.Result.SUCCESS, actor=user)
     return close
+
+
+# Frozen updates ------------------------------------------------------------------------------------
+
+
+def closed_quarter_reason(update: ProgressUpdate) -> str | None:
+    """Why a stored update may not be changed or deleted: it lies in a closed quarter (the frozen report).
+
+    Registered with `core.permissions.register_frozen`; the admin, the imports and
+    `delete_progress_update` ask it through `permissions.frozen_reason`.
+    """
+    if update.date is None:
+        return None
+    close = QuarterClose.objects.select_related("plan").closing(update.date)
+    return closed_quarter_error(close) if close is not None else None
+
+
+@transaction.atomic
+def delete_progress_update(update: ProgressUpdate, user: Any) -> None:
+    """Delete a progress update; refused in a closed quarter (ValidationError, the closed quarter's message)."""
+    if not permissions.can_delete(user, update):
+        raise PermissionDenied(NOT_ALLOWED)
+    reason = permissions.frozen_reason(update, deleting=True)
+    if reason:
+        raise ValidationError(reason)
+    update._history_user = user  # type: ignore[attr-defined]
+    update.delete()

@@ -101,6 +101,9 @@ class Resource:
 
     def refusal(self, instance: Model) -> str | None:
         """Why the user may not write this object (in Dutch), or None when the policy allows it."""
+        frozen = permissions.frozen_reason(instance)
+        if frozen:
+            return frozen
         if permissions.is_locked(instance):
             plan = permissions.plan_of(instance)
             return _("Het jaarplan %(year)s is vastgesteld; het kan niet meer worden gewijzigd.") % {"year": plan.year}
