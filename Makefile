@@ -69,7 +69,8 @@ bench: setup
 	# Every page for one user of each role (target 300 ms), then the jaarplan as HTML and PDF: the tagged
 	# render against an untagged one (ratio, target <= 1.35) and the time from an edit to a downloadable PDF.
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench
-	# Load on gunicorn with two workers (wrk; a throw-away PostgreSQL database, or SQLite without one).
+	# Load on gunicorn with two workers and the PDF worker beside it (wrk; a throw-away PostgreSQL database, or
+	# SQLite without one): pages, 20 PDF requests at once, and an edit to a downloadable PDF under load.
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench_load
 	# Importing 10,000 cost lines through the admin (upload with preview, then confirm; target 15 s).
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench_import
