@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format bench setup debian axe migrate load demo-users check clean
+.PHONY: run test lint format bench bench-quick setup debian axe migrate load demo-users check clean
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is nodig ($(PYTHON) niet gevonden)"; exit 1; }
@@ -74,6 +74,11 @@ bench: setup
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench_load
 	# Importing 10,000 cost lines through the admin (upload with preview, then confirm; target 15 s).
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench_import
+
+# The short form (15-30 s on a quiet machine; in CI): every page once per role and the PDF path once;
+# fails on an error, never on slowness.
+bench-quick: setup
+	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
