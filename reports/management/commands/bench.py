@@ -259,7 +259,7 @@ class Command(BaseCommand):
             response = client.get(url)
             assert response.status_code == 200, f"{url} gaf na de worker {response.status_code} in plaats van 200"
             assert response["Content-Type"] == "application/pdf", f"{url} gaf {response['Content-Type']}"
-            content = b"".join(response.streaming_content) if response.streaming else response.content
+            content = response.content
             assert content.startswith(b"%PDF"), f"{url} is geen PDF"
             total_ms = (time.perf_counter() - start) * 1000
         self.stdout.write(f"\nPDF {url}: wijziging -> downloadbare PDF (database-rij, worker direct erna)")
