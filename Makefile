@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format bench bench-quick setup debian axe migrate load demo-users check clean
+.PHONY: run test test-fast lint format bench bench-quick setup debian axe migrate load demo-users check clean
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is nodig ($(PYTHON) niet gevonden)"; exit 1; }
@@ -64,6 +64,11 @@ check: setup
 TEST_WORKERS ?= auto
 test: debian axe setup lint check
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+
+# The suite without the slow kinds (markers given by rule in tests/conftest.py): no browser, no PDF
+# rendering, no processes started. For in between; `make test` stays the full check.
+test-fast: setup
+	$(BIN)/pytest -n auto --dist loadfile -m "not browser and not pdf and not subprocess"
 
 bench: setup
 	# Every page for one user of each role (target 300 ms), then the jaarplan as HTML and PDF: the tagged
