@@ -357,3 +357,11 @@ class _MarkerRules:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_MarkerRules(), "riec-plan-marker-rules")
+
+
+@pytest.fixture
+def reader(django_user_model: Any, client: Client) -> Client:
+    """`client`, logged in as a user without any role or staff status ("lezer", first name Lea): reading
+    the plan, the budget and the dashboard needs only a login."""
+    client.force_login(django_user_model.objects.create_user(username="lezer", password="x", first_name="Lea"))
+    return client

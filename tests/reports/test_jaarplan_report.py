@@ -34,13 +34,6 @@ def plan(plan_2024: AnnualPlan) -> AnnualPlan:
     return plan_2024
 
 
-@pytest.fixture
-def reader(django_user_model: Any, client: Client) -> Client:
-    """A logged-in user without any special role: reading the plan needs only a login."""
-    client.force_login(django_user_model.objects.create_user(username="lezer", password="x"))
-    return client
-
-
 @pytest.mark.parametrize("url", ["/", "/jaarplan/2024/", "/jaarplan/2024.pdf"])
 def test_pages_need_a_login(client: Client, plan: AnnualPlan, url: str) -> None:
     response = client.get(url)
