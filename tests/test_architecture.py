@@ -82,7 +82,6 @@ NOT_YET_IN_SUPPORT = {
     "tests.strategy.test_jaarplan_2024_fixture",  # TABLE_OF_CONTENTS
     "tests.strategy.test_section_blocks",  # image_file, upload
     "tests.reports.test_pdf_archival",  # assert_archival_and_tagged: to tests/support/pdf.py
-    "tests.reports.test_jaarplan_report",  # document_fonts: to tests/support/pdf.py
     "tests.reports.test_background_pdf",  # DATABASE_TASKS, run_worker
 }
 
