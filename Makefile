@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format bench setup debian axe migrate load demo-users check clean
+.PHONY: run test test-fast lint format bench bench-quick setup debian axe migrate load demo-users check clean
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is nodig ($(PYTHON) niet gevonden)"; exit 1; }
@@ -65,14 +65,25 @@ TEST_WORKERS ?= auto
 test: debian axe setup lint check
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
+# The suite without the slow kinds (markers given by rule in tests/conftest.py): no browser, no PDF
+# rendering, no processes started. For in between; `make test` stays the full check.
+test-fast: setup
+	$(BIN)/pytest -n auto --dist loadfile -m "not browser and not pdf and not subprocess"
+
 bench: setup
 	# Every page for one user of each role (target 300 ms), then the jaarplan as HTML and PDF: the tagged
 	# render against an untagged one (ratio, target <= 1.35) and the time from an edit to a downloadable PDF.
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench
-	# Load on gunicorn with two workers (wrk; a throw-away PostgreSQL database, or SQLite without one).
+	# Load on gunicorn with two workers and the PDF worker beside it (wrk; a throw-away PostgreSQL database, or
+	# SQLite without one): pages, 20 PDF requests at once, and an edit to a downloadable PDF under load.
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench_load
 	# Importing 10,000 cost lines through the admin (upload with preview, then confirm; target 15 s).
 	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench_import
+
+# The short form (15-30 s on a quiet machine; in CI): every page once per role and the PDF path once;
+# fails on an error, never on slowness.
+bench-quick: setup
+	DJANGO_SETTINGS_MODULE=riec_plan.settings.test $(PY) manage.py bench --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

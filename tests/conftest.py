@@ -4,7 +4,11 @@ post through the real admin forms."""
 from __future__ import annotations
 
 import datetime
+import functools
+import inspect
+import re
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -296,3 +300,68 @@ def count_queries() -> Callable[[Client, str], tuple[HttpResponse, int]]:
         return response, len(queries)
 
     return get
+
+
+# --- Markers: which tests need what (`make test-fast` leaves out browser, pdf and subprocess) ---------
+#
+# Registered in pyproject.toml (--strict-markers). Given here by rule, so a new test gets them without
+# anyone remembering:
+#   browser     every test under tests/e2e/, and any test that uses playwright's `page` fixture;
+#   subprocess  every test in a module that imports `subprocess` or tests.core.processes (it starts
+#               run_worker, gunicorn, manage.py or another process);
+#   pdf         every test in a module whose name says "pdf", and any test whose own source asks for a
+#               PDF (a `.pdf` address, render_pdf, frozen_pdf or pdf_problems), or whose parameters
+#               hold a `.pdf` address (a walk over pages): in the tests the
+#               queue runs at once, so asking for a PDF renders it with WeasyPrint;
+#   postgres    not by rule: the modules that need PostgreSQL mark themselves (`pytest.mark.postgres`).
+# Where a rule cannot see it (a PDF rendered inside a fixture or a helper), the test is marked by hand.
+
+_PDF_IN_SOURCE = re.compile(r"\.pdf\b|render_pdf|frozen_pdf|pdf_problems")
+_PROCESS_IMPORT = re.compile(
+    r"^\s*(?:import subprocess|from subprocess |from tests\.core\.processes |from tests\.core import processes)", re.M
+)
+
+
+@functools.cache
+def _module_starts_processes(path: Path) -> bool:
+    return bool(_PROCESS_IMPORT.search(path.read_text(encoding="utf-8")))
+
+
+def _asks_for_a_pdf(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and any(".pdf" in str(value) for value in callspec.params.values()):
+        return True  # a parametrized walk over pages, a PDF among them
+    function = getattr(item, "function", None)
+    if function is None:
+        return False
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    return bool(_PDF_IN_SOURCE.search(source))
+
+
+class _MarkerRules:
+    @pytest.hookimpl(tryfirst=True)  # before `-m` deselects (the mark plugin's own hook)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            path = Path(item.path)
+            fixtures = getattr(item, "fixturenames", ())
+            if "e2e" in path.parts or "page" in fixtures:
+                item.add_marker(pytest.mark.browser)
+            if _module_starts_processes(path):
+                item.add_marker(pytest.mark.subprocess)
+            if "pdf" in path.stem or _asks_for_a_pdf(item):
+                item.add_marker(pytest.mark.pdf)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_MarkerRules(), "riec-plan-marker-rules")
+
+
+@pytest.fixture
+def reader(django_user_model: Any, client: Client) -> Client:
+    """`client`, logged in as a user without any role or staff status ("lezer", first name Lea): reading
+    the plan, the budget and the dashboard needs only a login."""
+    client.force_login(django_user_model.objects.create_user(username="lezer", password="x", first_name="Lea"))
+    return client

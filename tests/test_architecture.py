@@ -65,3 +65,54 @@ def test_an_import_against_the_layers_fails_the_lint(
     assert result.returncode != 0
     assert "BROKEN" in result.stdout
     assert arrow in result.stdout
+
+
+# Test modules whose imports by other test modules are still to move into tests/support/ (issue #26):
+# this list may only shrink. The test below fails when a module on it is no longer imported (remove
+# it then) and when a test module imports a test module not on it.
+NOT_YET_IN_SUPPORT = {
+    "tests.conftest",  # role_user, logged_in, admin_url ...: to tests/support/roles.py and admin helpers
+    "tests.budget.conftest",  # cost_line
+    "tests.test_production",  # manage, production_env
+    "tests.test_faults",  # app_env, manage, PostgreSQL helpers
+    "tests.e2e.conftest",  # PASSWORD
+    "tests.budget.test_admin",  # FACTORIES: to a factories registry
+    "tests.districts.test_admin",  # FACTORIES
+    "tests.strategy.test_admin",  # FACTORIES
+    "tests.strategy.test_jaarplan_2024_fixture",  # TABLE_OF_CONTENTS
+    "tests.strategy.test_section_blocks",  # image_file, upload
+    "tests.reports.test_pdf_archival",  # assert_archival_and_tagged: to tests/support/pdf.py
+    "tests.reports.test_background_pdf",  # DATABASE_TASKS, run_worker
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    import ast
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            # `from tests.budget import factories` imports the module tests.budget.factories
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def is_test_module(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return name.startswith("tests.") and (last.startswith("test_") or last == "conftest")
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    """What tests share lives in tests/support/ (or a factories module), not in another test module."""
+    imported: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        for name in imported_modules(path):
+            if is_test_module(name):
+                imported.setdefault(name, set()).add(str(path.relative_to(ROOT)))
+    new = {name: sorted(users) for name, users in imported.items() if name not in NOT_YET_IN_SUPPORT}
+    assert new == {}, "test modules imported by other test modules; move what they share to tests/support/"
+    moved = NOT_YET_IN_SUPPORT - set(imported)
+    assert moved == set(), f"no longer imported by a test module: take {sorted(moved)} off NOT_YET_IN_SUPPORT"

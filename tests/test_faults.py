@@ -51,9 +51,12 @@ def in_the_postgres_suite() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and postgres_answers()
 
 
-pytestmark = pytest.mark.skipif(
-    not in_the_postgres_suite(), reason="alleen in de PostgreSQL-suite (DATABASE_URL=postgres://..., zie .ci/run)"
-)
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not in_the_postgres_suite(), reason="alleen in de PostgreSQL-suite (DATABASE_URL=postgres://..., zie .ci/run)"
+    ),
+]
 
 
 class TcpProxy:

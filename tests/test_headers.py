@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.test_login_everywhere import PATHS
+from tests.support.pages import PATHS
 from tests.test_production import manage, production_env
 
 pytestmark = pytest.mark.django_db

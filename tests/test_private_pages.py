@@ -10,7 +10,7 @@ from django.test import Client
 from budget.models import CostLine
 from budget.resources import CostLineResource
 from strategy.models import Action, AnnualPlan
-from tests.import_export_helpers import export
+from tests.support.imports import export
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.test import Client
 from audit.models import AuditEvent
 from core.roles import BUREAU
 from tests.conftest import role_user, totp_code, without_second_factor
-from tests.test_login_everywhere import PATHS, PUBLIC
+from tests.support.pages import PATHS, PUBLIC
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from strategy.models import Action, AnnualPlan
 from strategy.resources import ActionResource
 from strategy.services import adopt_plan, reopen_plan
 from tests.conftest import admin_url, logged_in, role_user, totp_code
-from tests.import_export_helpers import confirm, csv_file, export, upload
+from tests.support.imports import confirm, csv_file, export, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +191,7 @@ def test_an_export_and_an_import_are_one_record_each(bureau_client: Client, bure
 
 
 def test_a_refused_import_is_one_record(bureau_client: Client, plan_2024: Any) -> None:
-    from tests.import_export_helpers import forged_confirm
+    from tests.support.imports import forged_confirm
 
     header = export(bureau_client, Action, ActionResource, "csv").content.decode().splitlines()[0].split(",")
     response = forged_confirm(bureau_client, Action, csv_file([header, ["2030", "x", "1", "Onbekend plan"]]))

@@ -24,7 +24,7 @@ from districts.models import Municipality
 from districts.resources import MunicipalityResource
 from strategy.models import AnnualPlan
 from tests.conftest import admin_url, role_user
-from tests.import_export_helpers import (
+from tests.support.imports import (
     confirm,
     csv_file,
     export,

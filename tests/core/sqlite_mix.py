@@ -21,7 +21,7 @@ from budget.models import FundingSource
 from budget.resources import FundingSourceResource
 from core.imports.export import export_resource
 from tests.conftest import admin_post_data, admin_url
-from tests.import_export_helpers import confirm, csv_file, upload
+from tests.support.imports import confirm, csv_file, upload
 
 
 def _one_row_file(source: FundingSource, amount: int) -> bytes:

@@ -19,7 +19,7 @@ from budget.models import CostLine
 from budget.resources import CostLineResource
 from core.models import PendingImport
 from tests.conftest import logged_in
-from tests.import_export_helpers import confirm, csv_file, upload
+from tests.support.imports import confirm, csv_file, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,7 +19,7 @@ from pytest_django.asserts import assertContains
 from budget.models import CostLine
 from core.models import PendingImport
 from strategy.models import Action
-from tests.import_export_helpers import confirm, csv_file, import_errors, upload, xlsx_file
+from tests.support.imports import confirm, csv_file, import_errors, upload, xlsx_file
 
 pytestmark = pytest.mark.django_db
 

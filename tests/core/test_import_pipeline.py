@@ -24,7 +24,7 @@ from core.history import save_if_current
 from core.models import PendingImport
 from core.roles import BUREAU
 from tests.conftest import role_user
-from tests.import_export_helpers import confirm, csv_file, upload
+from tests.support.imports import confirm, csv_file, upload
 
 pytestmark = pytest.mark.django_db
 

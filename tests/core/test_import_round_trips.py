@@ -20,7 +20,7 @@ from districts.models import BaselineAssessment, BaselineNorm, Municipality
 from districts.resources import BaselineAssessmentResource, MunicipalityResource
 from strategy.models import Action, ProgressUpdate, Status
 from strategy.resources import ActionResource, ProgressUpdateResource
-from tests.import_export_helpers import confirm, csv_file, export, read_csv, upload
+from tests.support.imports import confirm, csv_file, export, read_csv, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from core.models import PendingImport
 from core.roles import BUREAU, COORDINATOR
 from strategy.models import Action
 from tests.conftest import admin_url, logged_in, role_user
-from tests.import_export_helpers import confirm, confirm_with, csv_file, upload, xlsx_file
+from tests.support.imports import confirm, confirm_with, csv_file, upload, xlsx_file
 
 pytestmark = pytest.mark.django_db
 

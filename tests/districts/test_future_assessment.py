@@ -13,7 +13,7 @@ from districts.baseline_round import BaselineRoundForm
 from districts.models import BaselineAssessment, BaselineNorm, DistrictPlan, Municipality
 from strategy.models import AnnualPlan
 from tests.conftest import admin_url
-from tests.import_export_helpers import confirm, csv_file, import_errors, upload
+from tests.support.imports import confirm, csv_file, import_errors, upload
 
 pytestmark = pytest.mark.django_db
 

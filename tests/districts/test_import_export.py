@@ -10,7 +10,7 @@ from core.roles import COORDINATOR
 from districts.models import BaselineAssessment, BaselineNorm, DistrictPlan, Municipality
 from districts.resources import BaselineAssessmentResource, MunicipalityResource
 from tests.conftest import role_user
-from tests.import_export_helpers import (
+from tests.support.imports import (
     confirm,
     csv_file,
     export,

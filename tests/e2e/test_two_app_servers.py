@@ -29,9 +29,12 @@ import pytest
 
 from tests.test_faults import ADMIN_URL, BASE_DIR, PG_HOST, PG_PORT, app_env, in_the_postgres_suite, manage, psycopg
 
-pytestmark = pytest.mark.skipif(
-    not in_the_postgres_suite(), reason="alleen in de PostgreSQL-suite (DATABASE_URL=postgres://..., zie .ci/run)"
-)
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not in_the_postgres_suite(), reason="alleen in de PostgreSQL-suite (DATABASE_URL=postgres://..., zie .ci/run)"
+    ),
+]
 
 SETUP = """
 from django.contrib.auth import get_user_model

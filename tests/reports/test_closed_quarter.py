@@ -34,6 +34,7 @@ def pdf_text(content: bytes) -> str:
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
 
 
+@pytest.mark.pdf  # renders the quarter's PDF through URL, which the rule in tests/conftest.py cannot see
 @pdf_db
 def test_closed_q2_pdf_keeps_its_sha256_after_edits(fresh_plan_2024: AnnualPlan) -> None:
     plan = fresh_plan_2024

@@ -46,12 +46,6 @@ def edited(plans: AnnualPlan) -> AnnualPlan:
     return plan
 
 
-@pytest.fixture
-def reader(client: Client, django_user_model: Any) -> Client:
-    client.force_login(django_user_model.objects.create_user(username="lezer", password="x"))
-    return client
-
-
 def compare_url(new: int = 2025, old: int = 2024) -> str:
     return reverse("reports:compare", args=(new, old))
 

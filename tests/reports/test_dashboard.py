@@ -22,12 +22,6 @@ REFERENCE = datetime.date(2025, 5, 1)
 
 
 @pytest.fixture
-def reader(django_user_model: Any, client: Client) -> Client:
-    client.force_login(django_user_model.objects.create_user(username="lezer", password="x", first_name="Lea"))
-    return client
-
-
-@pytest.fixture
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
     monkeypatch.setattr(clock, "today", lambda: REFERENCE)
     return REFERENCE

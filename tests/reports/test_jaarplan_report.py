@@ -21,6 +21,7 @@ from reports.models import RenderedDocument
 from strategy.models import Action, AnnualPlan, PlanSection
 from tests.conftest import admin_post_data, admin_url
 from tests.strategy.test_jaarplan_2024_fixture import TABLE_OF_CONTENTS
+from tests.support.pdf import document_fonts
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +33,6 @@ def normalise(text: str) -> str:
 @pytest.fixture
 def plan(plan_2024: AnnualPlan) -> AnnualPlan:
     return plan_2024
-
-
-@pytest.fixture
-def reader(django_user_model: Any, client: Client) -> Client:
-    """A logged-in user without any special role: reading the plan needs only a login."""
-    client.force_login(django_user_model.objects.create_user(username="lezer", password="x"))
-    return client
 
 
 @pytest.mark.parametrize("url", ["/", "/jaarplan/2024/", "/jaarplan/2024.pdf"])
@@ -232,17 +226,6 @@ def test_pdf_download(reader: Client, fresh_plan_2024: AnnualPlan) -> None:
     assert len(links) == len(TABLE_OF_CONTENTS)
     # Every letter comes from Open Sans, nested bullets included: no fallback font.
     assert document_fonts(structure) == {"Open-Sans", "Open-Sans-Bold", "Open-Sans-Italic", "Open-Sans-Semi-Bold"}
-
-
-def document_fonts(pdf: pikepdf.Pdf) -> set[str]:
-    """The fonts of every page and every drawing (SVG) on it, without the subset prefix."""
-    found: set[str] = set()
-    todo = [page.Resources for page in pdf.pages]
-    while todo:
-        resources = todo.pop()
-        found.update(str(font.BaseFont).split("+")[-1] for font in resources.get("/Font", {}).values())
-        todo.extend(x.Resources for x in resources.get("/XObject", {}).values() if "/Resources" in x)
-    return found
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,8 +17,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from strategy.models import AnnualPlan
-from tests.reports.pdf_checks import elements, pdf_problems
-from tests.reports.test_jaarplan_report import document_fonts
+from tests.support.pdf import document_fonts, elements, pdf_problems
 
 pdf_db = pytest.mark.django_db(transaction=True)
 

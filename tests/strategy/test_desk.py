@@ -16,7 +16,7 @@ from core.roles import BUREAU, COORDINATOR
 from districts.models import BaselineNorm, District
 from strategy.models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status
 from tests.conftest import admin_post_data, admin_url, logged_in, role_user
-from tests.import_export_helpers import csv_file, upload
+from tests.support.imports import csv_file, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from districts.models import District
 from strategy.models import Action, AnnualPlan
 from strategy.resources import ActionResource
 from tests.conftest import role_user
-from tests.import_export_helpers import confirm, csv_file, export, import_errors, read_csv, upload
+from tests.support.imports import confirm, csv_file, export, import_errors, read_csv, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from core.roles import BUREAU, COORDINATOR
 from strategy import services
 from strategy.models import Action, ActionSnapshot, AnnualPlan, ProgressUpdate, QuarterClose, Status
 from tests.conftest import add_inline_row, admin_post_data, admin_url, logged_in, role_user
-from tests.import_export_helpers import confirm, csv_file, import_errors, upload
 from tests.strategy.factories import ProgressUpdateFactory
+from tests.support.imports import confirm, csv_file, import_errors, upload
 
 pytestmark = pytest.mark.django_db
 

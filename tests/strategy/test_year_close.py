@@ -19,7 +19,7 @@ from strategy import services
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
 from strategy.plan_copy import create_next_year_plan
 from tests.conftest import add_inline_row, admin_post_data, admin_url, logged_in, role_user
-from tests.import_export_helpers import confirm, csv_file, import_errors, upload
+from tests.support.imports import confirm, csv_file, import_errors, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -168,3 +168,14 @@ def _pdfua_findings(content: bytes) -> list[Any]:
         file.write(content)
         file.flush()
         return list(validate(file.name).findings)
+
+
+def document_fonts(pdf: pikepdf.Pdf) -> set[str]:
+    """The fonts of every page and every drawing (SVG) on it, without the subset prefix."""
+    found: set[str] = set()
+    todo = [page.Resources for page in pdf.pages]
+    while todo:
+        resources = todo.pop()
+        found.update(str(font.BaseFont).split("+")[-1] for font in resources.get("/Font", {}).values())
+        todo.extend(x.Resources for x in resources.get("/XObject", {}).values() if "/Resources" in x)
+    return found
