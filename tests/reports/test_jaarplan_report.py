@@ -41,6 +41,12 @@ def reader(django_user_model: Any, client: Client) -> Client:
     return client
 
 
+def test_the_loaded_plan_is_shown_as_adopted(reader: Client, plan: AnnualPlan) -> None:
+    html = reader.get("/jaarplan/2024/").content.decode()
+    cover = html.split('class="cover-status">')[1].split("</p>")[0]
+    assert cover == "Vastgesteld op 14 december 2023"
+
+
 @pytest.mark.parametrize("url", ["/", "/jaarplan/2024/", "/jaarplan/2024.pdf"])
 def test_pages_need_a_login(client: Client, plan: AnnualPlan, url: str) -> None:
     response = client.get(url)
@@ -182,6 +188,8 @@ def test_pdf_download(reader: Client, fresh_plan_2024: AnnualPlan) -> None:
     assert pdf.metadata.author == "RIEC Oost-Nederland"
     assert pdf.trailer["/Root"]["/Lang"] == "nl"
     assert pages[0].startswith("RIEC Oost-Nederland Jaarplan 2024")
+    # The published plan loads as adopted: its cover says so, not "Concept".
+    assert "Vastgesteld op 14 december 2023" in pages[0] and "Concept" not in pages[0]
     assert f"pagina 2 van {len(pages)}" in pages[1]
 
     # The short Leeswijzer shares its page with the table of contents, which lists every entry with
