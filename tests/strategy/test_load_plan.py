@@ -58,7 +58,13 @@ def test_the_tests_see_the_plan_as_make_run_loads_it(plan_2024: AnnualPlan) -> N
 def test_a_plan_made_new_stays_a_concept(plan_2024: AnnualPlan, bureau_client: Client) -> None:
     response = bureau_client.post(
         admin_url(AnnualPlan, "add"),
-        {"strategy": plan_2024.strategy_id, "year": 2025, "title": "Jaarplan 2025", "organisation": "RIEC", "price_compensation": "0"},
+        {
+            "strategy": plan_2024.strategy_id,
+            "year": 2025,
+            "title": "Jaarplan 2025",
+            "organisation": "RIEC",
+            "price_compensation": "0",
+        },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     plan = AnnualPlan.objects.get(year=2025)
