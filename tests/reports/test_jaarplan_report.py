@@ -19,7 +19,7 @@ from reports import versions, views
 from reports.builders import build_plan_report
 from reports.models import RenderedDocument
 from strategy.models import Action, AnnualPlan, PlanSection
-from tests.conftest import admin_post_data, admin_url
+from tests.conftest import admin_post_data, admin_url, reopened
 from tests.strategy.test_jaarplan_2024_fixture import TABLE_OF_CONTENTS
 
 pytestmark = pytest.mark.django_db
@@ -354,6 +354,7 @@ def test_report_body_comes_from_the_cache_until_the_plan_changes(
     django_assert_num_queries: Any,
     monkeypatch: Any,
 ) -> None:
+    reopened(plan)  # it loads as adopted; the bureau edits a section below
     url = reverse("reports:plan_report", args=[2024])
     first = reader.get(url)
     assert first.status_code == 200
