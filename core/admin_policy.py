@@ -338,7 +338,32 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
     action_form = PolicyActionForm
 
     def _shows_read_only(self, request: HttpRequest, obj: Model | None) -> bool:
-        return obj is not None and not self.has_change_permission(request, obj)
+        return self._is_frozen(request, obj)
+
+    # An object of an adopted plan is frozen, but the progress under it is not (an action's updates):
+    # its page may then still be saved, for the rows of those inlines; its own fields are read-only
+    # and it is not saved itself.
+
+    def _is_frozen(self, request: HttpRequest, obj: Model | None) -> bool:
+        return obj is not None and not permissions.can_change(request.user, obj)
+
+    def _open_inlines_editable(self, request: HttpRequest, obj: Model) -> bool:
+        return any(
+            permissions.scope_of(inline.model).open_after_adoption
+            and permissions.can_change_model(request.user, inline.model)
+            for inline in self.inlines
+        ) and permissions.can_report_under(request.user, obj)
+
+    def _carries_version(self, request: HttpRequest, obj: Model | None) -> bool:
+        return obj is not None and is_versioned(self.model) and not self._is_frozen(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        fields = super().get_readonly_fields(request, obj)
+        if obj is None or not (self._is_frozen(request, obj) and self._open_inlines_editable(request, obj)):
+            return fields  # (a frozen page that cannot be saved is read-only by Django itself)
+        # The declared fields, not get_fieldsets: that would ask get_form, which asks this again.
+        declared = flatten_fieldsets(self.fieldsets) if self.fieldsets else list(self.fields or ())
+        return (*fields, *(name for name in declared if name not in fields))
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return LabelledChangeList
@@ -375,8 +400,11 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if obj is None:
             return permissions.can_change_model(request.user, self.model)
-        # A frozen object (an update in a closed quarter) is shown read only, with its reason (render_change_form).
-        return permissions.can_change(request.user, obj) and permissions.frozen_reason(obj) is None
+        # A frozen object (an update in a closed quarter) is shown read only, with its reason (render_change_form);
+        # an adopted plan's action stays savable for its open inlines (progress) only.
+        return (
+            permissions.can_change(request.user, obj) and permissions.frozen_reason(obj) is None
+        ) or self._open_inlines_editable(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if obj is None:
@@ -417,6 +445,11 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
         return super().delete_view(request, object_id, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and self._is_frozen(request, obj) and self._open_inlines_editable(request, obj):
+            # Only the open inlines (progress) are saved; the frozen object's fields were read-only.
+            if form.changed_data:
+                raise PermissionDenied
+            return
         # The new or changed object itself must be within the user's reach (district, open plan).
         if not permissions.can_change(request.user, obj):
             raise PermissionDenied
@@ -490,7 +523,14 @@ class PolicyInlineMixin(MarkdownReadonlyMixin, PolicyChoicesMixin):
         return not (self._parent_ok(request, obj) and permissions.can_change_model(request.user, self.model))
 
     def _parent_ok(self, request: HttpRequest, obj: Model | None) -> bool:
-        return obj is None or (permissions.can_change(request.user, obj) and permissions.frozen_reason(obj) is None)
+        if obj is None:
+            return True
+        if permissions.frozen_reason(obj) is not None:
+            return False
+        if permissions.scope_of(self.model).open_after_adoption:
+            # Progress rows stay open under a frozen parent of an adopted plan.
+            return permissions.can_report_under(request.user, obj)
+        return permissions.can_change(request.user, obj)
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return permissions.can_view(request.user)

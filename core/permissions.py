@@ -212,7 +212,14 @@ def can_add(user: Any, model: type[Model]) -> bool:
 
 
 def can_change(user: Any, obj: Model) -> bool:
-    if not is_active_user(user) or is_locked(obj):
+    return not is_locked(obj) and can_report_under(user, obj)
+
+
+def can_report_under(user: Any, obj: Model) -> bool:
+    """May the user keep the progress data under `obj` up to date (its updates, which are
+    `open_after_adoption`)? As `can_change`, but the adoption of the plan does not stop it: coordinators
+    report progress on the adopted plan all year, while the object itself stays frozen."""
+    if not is_active_user(user):
         return False
     if is_bureau(user):
         return True

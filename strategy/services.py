@@ -55,15 +55,59 @@ def adopt_plan(
             f", terwijl niet alle controles kloppen ({'; '.join(str(check) for check in failing)}). "
             f"Reden: {reason.strip()}"
         )
+    return record_adoption(plan=plan, adopted_on=adopted_on, actor=user, change_reason=change_reason)
+
+
+def record_adoption(
+    *, plan: AnnualPlan, adopted_on: datetime.date, actor: Any = None, change_reason: str = ""
+) -> AnnualPlan:
+    """The one adoption step: the plan becomes ADOPTED on `adopted_on`, with a line in its history
+    (`change_reason`, "Vastgesteld op <date>" when empty) and one in the audit log.
+
+    Asks no permission and runs no checks: `adopt_plan` does both before it comes here, and loading
+    the published plan (`load_published_plan`) records an adoption the stuurgroep already made.
+    """
+    change_reason = change_reason or f"Vastgesteld op {adopted_on:%d-%m-%Y}"
     plan.status = AnnualPlan.Status.ADOPTED
     plan.adopted_on = adopted_on
     plan.full_clean()
     plan._change_reason = change_reason  # type: ignore[attr-defined]
     plan.save()
     audit.record(
-        None, action=audit.Action.PLAN_ADOPTED, obj=plan, result=audit.Result.SUCCESS, actor=user, detail=change_reason
+        None, action=audit.Action.PLAN_ADOPTED, obj=plan, result=audit.Result.SUCCESS, actor=actor, detail=change_reason
     )
     return plan
+
+
+# The published Jaarplan 2024 (fixtures/jaarplan_2024.json) -------------------------------------
+
+PUBLISHED_PLAN_FIXTURE = "jaarplan_2024"
+PUBLISHED_PLAN_YEAR = 2024
+# ASSUMPTION: the published plan was adopted by the stuurgroep, but the date is not in the fixture
+# or the published document; 14 December 2023 stands in for it. Replace it by the date in the
+# stuurgroep's minutes.
+ADOPTED_ON = datetime.date(2023, 12, 14)
+
+
+@transaction.atomic
+def load_published_plan() -> AnnualPlan | None:
+    """Load the published Jaarplan 2024 and record its adoption; None when the database has it already.
+
+    The one loader of `manage.py load_plan` (so `make run`) and of the tests. A database that has a
+    2024 plan is left alone: loading again would overwrite edits made since the first load, and
+    adopt it a second time.
+    """
+    from django.core.management import call_command
+
+    if AnnualPlan.objects.filter(year=PUBLISHED_PLAN_YEAR).exists():
+        return None
+    call_command("loaddata", PUBLISHED_PLAN_FIXTURE, verbosity=0)
+    plan = AnnualPlan.objects.get(year=PUBLISHED_PLAN_YEAR)
+    return record_adoption(
+        plan=plan,
+        adopted_on=ADOPTED_ON,
+        change_reason=f"Vastgesteld op {ADOPTED_ON:%d-%m-%Y} (gepubliceerd jaarplan geladen)",
+    )
 
 
 @transaction.atomic

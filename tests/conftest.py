@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from django import forms
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Model
 from django.http import HttpResponse
@@ -35,8 +34,27 @@ from django.urls import reverse
 
 
 def load_plan_2024() -> None:
-    """Load the Jaarplan 2024 as published (fixtures/jaarplan_2024.json): the one loader of the tests."""
-    call_command("loaddata", "jaarplan_2024", verbosity=0)
+    """Load the Jaarplan 2024 as published (fixtures/jaarplan_2024.json) and adopted, as `make run` does
+    (`manage.py load_plan`, strategy.services.load_published_plan): the one loader of the tests."""
+    from strategy.services import load_published_plan
+
+    assert load_published_plan() is not None, "the Jaarplan 2024 was already in the database"
+
+
+def reopened(plan: Any, *, reason: str = "Test bewerkt de inhoud van het jaarplan") -> Any:
+    """The plan reopened by the RIEC-bureau (strategy.services.reopen_plan), so its content can be edited.
+
+    The published plan loads as adopted, and an adopted plan is read-only; a test that edits the
+    plan's content (sections, actions, budget lines...) works on it reopened, as the bureau would.
+    """
+    from django.contrib.auth import get_user_model
+
+    from strategy import services
+
+    bureau, _ = get_user_model().objects.get_or_create(
+        username="bureau-heropent", defaults={"is_staff": True, "is_superuser": True}
+    )
+    return services.reopen_plan(plan=plan, user=bureau, reason=reason)
 
 
 MODULE_PLAN = "_plan_2024_for_the_module"
@@ -74,6 +92,12 @@ def plan_2024(_plan_2024_for_the_module: None, db: None) -> Any:
     from strategy.models import AnnualPlan
 
     return AnnualPlan.objects.get(year=2024)
+
+
+@pytest.fixture
+def editable_plan_2024(plan_2024: Any) -> Any:
+    """The Jaarplan 2024 reopened (a concept again), for tests that edit its content; rolled back after."""
+    return reopened(plan_2024)
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from districts.models import BaselineAssessment, BaselineNorm, DistrictPlan, Mun
 from strategy import services
 from strategy.models import Action, AnnualPlan, ProgressUpdate, QuarterClose
 from tests.conftest import admin_post_data, admin_url, logged_in, role_user
-from tests.import_export_helpers import csv_file, import_errors, upload
 from tests.strategy.factories import ProgressUpdateFactory
+from tests.support.imports import csv_file, import_errors, upload
 
 pytestmark = pytest.mark.django_db
 

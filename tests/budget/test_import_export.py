@@ -23,7 +23,7 @@ from core.roles import COORDINATOR, STEERING_GROUP
 from districts.models import Municipality
 from districts.resources import MunicipalityResource
 from strategy.models import AnnualPlan
-from tests.conftest import admin_url, role_user
+from tests.conftest import admin_url, reopened, role_user
 from tests.support.imports import (
     confirm,
     csv_file,
@@ -39,6 +39,12 @@ from tests.support.imports import (
 pytestmark = pytest.mark.django_db
 
 HEADER = ["Jaar", "Onderdeel", "Omschrijving", "Volgorde", "Bedrag (€)", "Geldstroom", "Groep", "Ten laste van lijn"]
+
+
+@pytest.fixture
+def plan_2024(plan_2024: AnnualPlan) -> AnnualPlan:
+    """The 2024 plan reopened, a concept again (it loads as adopted): these imports prepare its budget."""
+    return reopened(plan_2024)
 
 
 def line(**changes: Any) -> list[Any]:

@@ -20,6 +20,8 @@ from django.test.utils import setup_test_environment
 from budget.models import FundingSource
 from budget.resources import FundingSourceResource
 from core.imports.export import export_resource
+from strategy.models import AnnualPlan
+from strategy.services import reopen_plan
 from tests.conftest import admin_post_data, admin_url
 from tests.support.imports import confirm, csv_file, upload
 
@@ -51,6 +53,8 @@ def main(count: int) -> None:
     TOTP.activate(user, "JBSWY3DPEHPK3PXP")  # a second factor, as every account that logs in has
     client = Client()
     client.force_login(user)
+    # The plan loads as adopted (load_plan); the bureau reopens it to change its funding.
+    reopen_plan(plan=AnnualPlan.objects.get(year=2024), user=user, reason="Dekking bijwerken")
     sources = list(FundingSource.objects.order_by("pk")[:3])
     failures: list[str] = []
 

@@ -18,7 +18,7 @@ from pytest_django.asserts import assertContains
 from budget.models import CostLine
 from budget.resources import CostLineResource
 from core.models import PendingImport
-from tests.conftest import logged_in
+from tests.conftest import logged_in, reopened
 from tests.support.imports import confirm, csv_file, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,6 +30,7 @@ CONTENT = csv_file([HEADER, ["2024", "bedrijfsvoering", "Gelijktijdig", "900", "
 
 def test_two_simultaneous_confirmations_import_once(fresh_plan_2024, django_user_model, monkeypatch) -> None:
     user = django_user_model.objects.create_superuser(username="bureau", password="geheim")
+    reopened(fresh_plan_2024)  # it loads as adopted: the cost line goes into the plan reopened
     first, second = logged_in(user), logged_in(user)  # two browser tabs
     preview = upload(first, CostLine, CONTENT)
     answers: dict[str, HttpResponse] = {}

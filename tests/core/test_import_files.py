@@ -19,9 +19,17 @@ from pytest_django.asserts import assertContains
 from budget.models import CostLine
 from core.models import PendingImport
 from strategy.models import Action
+from tests.conftest import reopened
 from tests.support.imports import confirm, csv_file, import_errors, upload, xlsx_file
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plan_2024(plan_2024: Any) -> Any:
+    """The 2024 plan reopened, a concept again (it loads as adopted): these imports change its content."""
+    return reopened(plan_2024)
+
 
 COSTS = ["Jaar", "Onderdeel", "Omschrijving", "Volgorde", "Bedrag (€)", "Geldstroom", "Groep", "Ten laste van lijn"]
 ACTIONS = ["Jaar", "Paragraaf", "Volgorde", "Actie", "Toelichting", "Trekker", "Doel", "Lijn"]

@@ -23,10 +23,17 @@ from core import clock
 from core.history import save_if_current
 from core.models import PendingImport
 from core.roles import BUREAU
-from tests.conftest import role_user
+from tests.conftest import reopened, role_user
 from tests.support.imports import confirm, csv_file, upload
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plan_2024(plan_2024: Any) -> Any:
+    """The 2024 plan reopened, a concept again (it loads as adopted): these imports change its content."""
+    return reopened(plan_2024)
+
 
 COSTS = ["Jaar", "Onderdeel", "Omschrijving", "Volgorde", "Bedrag (€)", "Geldstroom", "Groep", "Ten laste van lijn"]
 EXPECTED = (

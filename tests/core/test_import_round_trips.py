@@ -20,9 +20,17 @@ from districts.models import BaselineAssessment, BaselineNorm, Municipality
 from districts.resources import BaselineAssessmentResource, MunicipalityResource
 from strategy.models import Action, ProgressUpdate, Status
 from strategy.resources import ActionResource, ProgressUpdateResource
+from tests.conftest import reopened
 from tests.support.imports import confirm, csv_file, export, read_csv, upload
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plan_2024(plan_2024: Any) -> Any:
+    """The 2024 plan reopened, a concept again (it loads as adopted): these imports change its content."""
+    return reopened(plan_2024)
+
 
 TODAY = datetime.date(2024, 5, 14)
 KINDS = [

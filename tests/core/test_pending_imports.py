@@ -23,10 +23,17 @@ from budget.models import CostLine, FundingSource
 from core.models import PendingImport
 from core.roles import BUREAU, COORDINATOR
 from strategy.models import Action
-from tests.conftest import admin_url, logged_in, role_user
+from tests.conftest import admin_url, logged_in, reopened, role_user
 from tests.support.imports import confirm, confirm_with, csv_file, upload, xlsx_file
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plan_2024(plan_2024: Any) -> Any:
+    """The 2024 plan reopened, a concept again (it loads as adopted): these imports change its content."""
+    return reopened(plan_2024)
+
 
 NOT_FOUND = "Deze import bestaat niet (meer)"
 COST_HEADER = [

@@ -15,7 +15,7 @@ from core.roles import BUREAU, COORDINATOR
 from districts.models import BaselineAssessment, BaselineNorm, DistrictPlan, Municipality
 from reports.dashboards import build_district_page
 from strategy.models import AnnualPlan
-from tests.conftest import add_inline_row, admin_post_data, admin_url, logged_in, role_user
+from tests.conftest import add_inline_row, admin_post_data, admin_url, logged_in, reopened, role_user
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,13 @@ TODAY = datetime.date(2024, 5, 15)
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def plan_2024(plan_2024: AnnualPlan) -> AnnualPlan:
+    """The 2024 plan reopened, a concept again (it loads as adopted, and norms freeze with it): the
+    districts set their norms while the plan is prepared."""
+    return reopened(plan_2024)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
-from tests.conftest import load_plan_2024, role_user, totp_code
+from tests.conftest import load_plan_2024, reopened, role_user, totp_code
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -56,6 +56,15 @@ def live_plan_2024(live_server: Any) -> None:
     # The live server flushes the database after each test; the flush makes the role groups again
     # (core.roles.create_role_groups_after_migrate, on post_migrate).
     load_plan_2024()
+
+
+@pytest.fixture
+def editable_live_plan(live_plan_2024: None) -> None:
+    """The 2024 plan reopened by the bureau (it loads as adopted, as `make run` has it), for a flow that edits
+    its content: sections, actions, cost lines, norms."""
+    from strategy.models import AnnualPlan
+
+    reopened(AnnualPlan.objects.get(year=2024))
 
 
 @pytest.fixture

@@ -103,7 +103,13 @@ def test_no_axe_violations_on_the_login_and_second_factor(
     ids=["preview", "refused"],
 )
 def test_no_axe_violations_on_the_import_preview(
-    rows: str, heading: str, accounts: dict[str, Any], log_in: Any, live_server: Any, tmp_path: Path
+    rows: str,
+    heading: str,
+    accounts: dict[str, Any],
+    log_in: Any,
+    live_server: Any,
+    tmp_path: Path,
+    editable_live_plan: None,
 ) -> None:
     """The import's second page (reached by sending a file): the preview of what will change, or the errors."""
     upload = tmp_path / "kosten.csv"

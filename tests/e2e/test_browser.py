@@ -31,7 +31,7 @@ def test_anonymous_visitor_is_sent_to_the_login(live_server: Any, page: Any, liv
 
 
 def test_bureau_edits_a_section_in_the_admin_and_sees_it_in_the_report(
-    accounts: Any, log_in: Any, live_server: Any
+    accounts: Any, log_in: Any, live_server: Any, editable_live_plan: None
 ) -> None:
     page = log_in("bureau")
     section = PlanSection.objects.get(plan__year=2024, slug="kennis-en-kunde")
@@ -86,7 +86,7 @@ def test_coordinator_posts_a_progress_update_and_sees_the_dashboard_change(
 
 
 def test_a_bad_import_shows_its_errors_and_imports_nothing(
-    accounts: Any, log_in: Any, live_server: Any, tmp_path: Any
+    accounts: Any, log_in: Any, live_server: Any, tmp_path: Any, editable_live_plan: None
 ) -> None:
     from budget.models import CostLine
 

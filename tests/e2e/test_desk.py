@@ -36,8 +36,9 @@ INNER_SCROLL = """() => {
 
 
 @pytest.fixture
-def desk(accounts: Any, log_in: Any, page: Any) -> Any:
-    """Log in as one of the accounts, in a window of 1366 by 768."""
+def desk(accounts: Any, log_in: Any, page: Any, editable_live_plan: None) -> Any:
+    """Log in as one of the accounts, in a window of 1366 by 768, at the desk of the 2024 plan reopened
+    (it loads as adopted): the bureau writes its sections and actions."""
 
     def log_in_at_1366(username: str) -> Any:
         page.set_viewport_size(SCREEN)

@@ -29,7 +29,7 @@ def pick(page: Any, field: str, search: str, option: str) -> None:
 
 
 def test_coordinator_twente_adds_a_norm_and_an_assessment(
-    accounts: Any, log_in: Any, live_server: Any, monkeypatch: pytest.MonkeyPatch
+    accounts: Any, log_in: Any, live_server: Any, monkeypatch: pytest.MonkeyPatch, editable_live_plan: None
 ) -> None:
     fix_today(monkeypatch, datetime.date(2024, 5, 15))
     page = log_in("coordinator-twente")

@@ -24,7 +24,10 @@ def october(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clock, "today", lambda: OCTOBER)
 
 
-def test_a_year_with_next_years_plan_in_preparation(accounts: Any, log_in: Any, live_server: Any) -> None:
+def test_a_year_with_next_years_plan_in_preparation(
+    accounts: Any, log_in: Any, live_server: Any, editable_live_plan: None
+) -> None:
+    # The 2024 plan loads as adopted; here it is reopened, so the stuurgroep adopts it again in October.
     url = live_server.url
     twente_action = Action.objects.get(title=TWENTE_ACTION)
 

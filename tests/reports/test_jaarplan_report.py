@@ -19,7 +19,7 @@ from reports import freshness, views
 from reports.builders import build_plan_report
 from reports.models import RenderedDocument
 from strategy.models import Action, AnnualPlan, PlanSection
-from tests.conftest import admin_post_data, admin_url
+from tests.conftest import admin_post_data, admin_url, reopened
 from tests.strategy.test_jaarplan_2024_fixture import TABLE_OF_CONTENTS
 from tests.support.pdf import document_fonts
 
@@ -33,6 +33,12 @@ def normalise(text: str) -> str:
 @pytest.fixture
 def plan(plan_2024: AnnualPlan) -> AnnualPlan:
     return plan_2024
+
+
+def test_the_loaded_plan_is_shown_as_adopted(reader: Client, plan: AnnualPlan) -> None:
+    html = reader.get("/jaarplan/2024/").content.decode()
+    cover = html.split('class="cover-status">')[1].split("</p>")[0]
+    assert cover == "Vastgesteld op 14 december 2023"
 
 
 @pytest.mark.parametrize("url", ["/", "/jaarplan/2024/", "/jaarplan/2024.pdf"])
@@ -176,6 +182,8 @@ def test_pdf_download(reader: Client, fresh_plan_2024: AnnualPlan) -> None:
     assert pdf.metadata.author == "RIEC Oost-Nederland"
     assert pdf.trailer["/Root"]["/Lang"] == "nl"
     assert pages[0].startswith("RIEC Oost-Nederland Jaarplan 2024")
+    # The published plan loads as adopted: its cover says so, not "Concept".
+    assert "Vastgesteld op 14 december 2023" in pages[0] and "Concept" not in pages[0]
     assert f"pagina 2 van {len(pages)}" in pages[1]
 
     # The short Leeswijzer shares its page with the table of contents, which lists every entry with
@@ -330,6 +338,7 @@ def test_report_body_comes_from_the_cache_until_the_plan_changes(
     django_assert_num_queries: Any,
     monkeypatch: Any,
 ) -> None:
+    reopened(plan)  # it loads as adopted; the bureau edits a section below
     url = reverse("reports:plan_report", args=[2024])
     first = reader.get(url)
     assert first.status_code == 200

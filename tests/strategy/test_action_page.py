@@ -27,8 +27,9 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
 
 
 @pytest.fixture
-def plan(plan_2024: AnnualPlan) -> AnnualPlan:
-    return plan_2024
+def plan(editable_plan_2024: AnnualPlan) -> AnnualPlan:
+    """The 2024 plan as a concept (it loads as adopted): the action itself may be edited."""
+    return editable_plan_2024
 
 
 @pytest.fixture

@@ -27,9 +27,10 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @pytest.fixture
-def plan(plan_2024: AnnualPlan, monkeypatch: pytest.MonkeyPatch) -> AnnualPlan:
+def plan(editable_plan_2024: AnnualPlan, monkeypatch: pytest.MonkeyPatch) -> AnnualPlan:
+    """The 2024 plan as a concept again (it loads as adopted), to be adopted by these tests."""
     monkeypatch.setattr(clock, "today", lambda: TODAY)
-    return plan_2024
+    return editable_plan_2024
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ AUTUMN = datetime.date(2024, 10, 15)  # the fourth quarter: what was due in Q1-Q
 
 
 @pytest.fixture
-def bureau(plan_2024: AnnualPlan) -> Client:
+def bureau(editable_plan_2024: AnnualPlan) -> Client:
+    """The bureau at its desk, editing the 2024 plan as a concept (it loads as adopted)."""
     return logged_in(role_user("bureau-desk", BUREAU))
 
 

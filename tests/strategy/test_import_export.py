@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import pytest
@@ -45,7 +44,7 @@ def test_actions_round_trip_unchanged(bureau_client, plan_2024) -> None:
     assert Action.history.count() == records
 
 
-def test_a_coordinator_reimports_the_whole_export_changing_only_their_own_action(client, plan_2024) -> None:
+def test_a_coordinator_reimports_the_whole_export_changing_only_their_own_action(client, editable_plan_2024) -> None:
     # The other districts' rows are unchanged: skipped, not refused as changes the coordinator may not make.
     client.force_login(role_user("coordinator-twente", COORDINATOR, districts=["twente"]))
     rows = read_csv(export(client, Action, ActionResource, "csv").content)
@@ -63,7 +62,7 @@ def test_a_coordinator_reimports_the_whole_export_changing_only_their_own_action
     assert import_errors(response) == [f"Rij {other + 1}: U mag deze actie niet wijzigen."]
 
 
-def test_a_new_action_by_section_key_and_goal_number(bureau_client, plan_2024) -> None:
+def test_a_new_action_by_section_key_and_goal_number(bureau_client, editable_plan_2024) -> None:
     content = csv_file([HEADER, ["2024", "strategische-keuzes", "50", "Nieuwe actie", "", "RIEC", "1", ""]])
     assert confirm(bureau_client, upload(bureau_client, Action, content)).status_code == 302
     action = Action.objects.get(title="Nieuwe actie")
@@ -87,7 +86,7 @@ def test_a_new_action_by_section_key_and_goal_number(bureau_client, plan_2024) -
         ),
     ],
 )
-def test_bad_action_rows_are_refused(bureau_client, plan_2024, row, expected) -> None:
+def test_bad_action_rows_are_refused(bureau_client, editable_plan_2024, row, expected) -> None:
     before = actions()
     response = upload(bureau_client, Action, csv_file([HEADER, row]))
     assert expected in import_errors(response), import_errors(response)
@@ -95,7 +94,7 @@ def test_bad_action_rows_are_refused(bureau_client, plan_2024, row, expected) ->
 
 
 def test_actions_of_an_adopted_plan_are_refused(bureau_client, plan_2024) -> None:
-    AnnualPlan.objects.filter(year=2024).update(status="vastgesteld", adopted_on=datetime.date(2024, 1, 15))
+    assert plan_2024.status == AnnualPlan.Status.ADOPTED  # the published plan loads as adopted
     before = actions()
     content = csv_file([HEADER, ["2024", "strategische-keuzes", "50", "Nieuwe actie", "", "", "", ""]])
     response = upload(bureau_client, Action, content)
@@ -103,7 +102,7 @@ def test_actions_of_an_adopted_plan_are_refused(bureau_client, plan_2024) -> Non
     assert actions() == before
 
 
-def test_coordinator_imports_actions_of_their_own_district_only(client, plan_2024) -> None:
+def test_coordinator_imports_actions_of_their_own_district_only(client, editable_plan_2024) -> None:
     client.force_login(role_user("coordinator-twente", COORDINATOR, districts=["twente"]))
     before = actions()
     content = csv_file(

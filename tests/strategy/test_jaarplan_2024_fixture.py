@@ -112,7 +112,9 @@ def test_every_loaded_object_is_valid(plan: AnnualPlan) -> None:
             obj.full_clean()
 
 
-def test_loading_twice_changes_nothing(plan: AnnualPlan) -> None:
+def test_loading_twice_changes_nothing(editable_plan_2024: AnnualPlan) -> None:
+    # The file holds the plan as a concept; its adoption is recorded after loading it
+    # (strategy.services.load_published_plan). Reopened, the plan is as the file has it.
     before = snapshot()
     call_command("loaddata", "jaarplan_2024", verbosity=0)
     assert snapshot() == before

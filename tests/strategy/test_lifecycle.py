@@ -9,14 +9,15 @@ from django.test import Client
 
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from strategy.models import Action, AnnualPlan, PlanSection, ProgressUpdate
-from tests.conftest import logged_in, role_user
+from tests.conftest import add_inline_row, admin_post_data, admin_url, logged_in, role_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def plan(plan_2024: AnnualPlan) -> AnnualPlan:
-    return plan_2024
+def plan(editable_plan_2024: AnnualPlan) -> AnnualPlan:
+    """The 2024 plan as a concept (it loads as adopted): these tests adopt it themselves."""
+    return editable_plan_2024
 
 
 def client_as(django_user_model: Any, username: str, group: str, district: str | None = None) -> Client:
@@ -93,3 +94,37 @@ def test_a_coordinator_cannot_adopt(plan: AnnualPlan, django_user_model: Any) ->
     )
     plan.refresh_from_db()
     assert plan.status == "concept"
+
+
+def test_the_bureau_adds_progress_on_the_action_page_of_the_adopted_plan(plan_2024: AnnualPlan) -> None:
+    """The published plan loads as adopted; its content is frozen, but progress is reported all year."""
+    assert plan_2024.status == "vastgesteld"
+    bureau = logged_in(role_user("bureau", BUREAU))
+    action = Action.objects.get(title="Twentse gemeenten hebben de basis op orde")
+    url = admin_url(Action, "change", action.pk)
+    page = bureau.get(url)
+    html = page.content.decode()
+    assert 'name="_save"' in html  # the page can be saved, for its progress rows
+    assert 'name="title"' not in html and 'name="owner"' not in html  # the action's own fields are read-only
+    assert 'id="updates-empty"' in html  # the "add another update" row is there
+
+    data = admin_post_data(page)
+    data["title"] = "Poging de titel te wijzigen"  # not a field of the form: ignored
+    add_inline_row(data, "updates", date="2024-07-05", status="op_koers", percentage=45, narrative="Loopt volgens plan")
+    response = bureau.post(url, data)
+    assert response.status_code == 302
+    update = ProgressUpdate.objects.get(action=action, narrative="Loopt volgens plan")
+    assert (update.percentage, update.author.username) == (45, "bureau")
+    action.refresh_from_db()
+    assert action.title == "Twentse gemeenten hebben de basis op orde"
+
+
+def test_the_content_of_the_adopted_plan_stays_frozen_on_the_action_page(plan_2024: AnnualPlan) -> None:
+    bureau = logged_in(role_user("bureau", BUREAU))
+    section = PlanSection.objects.get(plan=plan_2024, slug="kennis-en-kunde")
+    assert bureau.get(admin_url(PlanSection, "change", section.pk)).context["has_change_permission"] is False
+    action = Action.objects.get(title="Twentse gemeenten hebben de basis op orde")
+    page = bureau.get(admin_url(Action, "change", action.pk))
+    assert page.context["adminform"].form.fields.keys() <= {"version"}  # nothing of the action itself to edit
+    assert bureau.post(admin_url(Action, "delete", action.pk), {"post": "yes"}).status_code == 403
+    assert Action.objects.filter(pk=action.pk).exists()

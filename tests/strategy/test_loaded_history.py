@@ -23,7 +23,7 @@ from core import history
 from reports.management.commands.export_plan import plan_querysets
 from strategy.models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status
 from strategy.plan_copy import create_next_year_plan
-from tests.conftest import admin_post_data, admin_url
+from tests.conftest import admin_post_data, admin_url, reopened
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_every_loaded_object_has_its_creation_record(plan: AnnualPlan) -> None:
 
 
 def test_first_edit_of_a_fixture_object_shows_old_and_new(plan: AnnualPlan, bureau_client: Client) -> None:
-    line = versterken_om(plan)
+    line = versterken_om(reopened(plan))  # the plan loads as adopted: reopened to edit its budget
 
     change_through_admin(bureau_client, line, amount="250000")
 
@@ -97,7 +97,8 @@ def test_first_edit_of_a_fixture_object_shows_old_and_new(plan: AnnualPlan, bure
 
 
 def test_loading_again_adds_nothing_and_records_only_what_it_changes(plan: AnnualPlan, bureau_client: Client) -> None:
-    line = versterken_om(plan)
+    # Reopened, the plan is a concept as in the file (its adoption is recorded after loading it).
+    line = versterken_om(reopened(plan))
     change_through_admin(bureau_client, line, amount="1")
     before = history_counts()
 
@@ -149,7 +150,9 @@ def test_first_edit_of_an_object_from_import_plan_shows_old_and_new(
 
     call_command("import_plan", str(path), stdout=StringIO())
 
-    line = versterken_om(AnnualPlan.objects.get(year=2024))
+    imported = AnnualPlan.objects.get(year=2024)
+    assert imported.status == AnnualPlan.Status.ADOPTED  # as it was exported
+    line = versterken_om(reopened(imported))
     created = line.history.first()
     assert (created.history_type, created.history_change_reason) == ("+", history.LOADED_REASON)
     assert created.history_date >= imported_from

@@ -21,7 +21,6 @@ from typing import Any
 import openpyxl
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
@@ -30,6 +29,7 @@ from django.test.utils import setup_test_environment
 from budget.models import CostLine
 from core.accounts import give_second_factor
 from strategy.models import AnnualPlan
+from strategy.services import load_published_plan
 
 BENCH_YEAR = 2025
 TARGET_SECONDS = 15.0
@@ -88,7 +88,7 @@ class Command(BaseCommand):
         setup_test_environment()
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         try:
-            call_command("loaddata", "jaarplan_2024", verbosity=0)
+            load_published_plan()  # as `make run` has it: adopted; the bench imports into a plan of its own
             source = AnnualPlan.objects.get(year=2024)
             AnnualPlan.objects.create(strategy=source.strategy, year=BENCH_YEAR, title=f"Jaarplan {BENCH_YEAR} (bench)")
             user = give_second_factor(get_user_model().objects.create_superuser(username="bench", password="bench"))  # noqa: S106

@@ -36,6 +36,7 @@ from reports.builders import build_plan_report
 from reports.models import RenderedDocument
 from reports.pdf import render_pdf
 from strategy.models import Action, AnnualPlan, Phenomenon, PlanSection, ProgressUpdate, Status
+from strategy.services import load_published_plan
 
 SYNTHETIC_YEAR = 2026
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -183,7 +184,7 @@ class Command(BaseCommand):
         setup_test_environment()
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         try:
-            call_command("loaddata", "jaarplan_2024", verbosity=0)
+            load_published_plan()  # as `make run` has it (adopted); the bench only reads it
             user = give_second_factor(get_user_model().objects.create_user(username="bench", password="bench"))  # noqa: S106
             client = Client()
             client.force_login(user)

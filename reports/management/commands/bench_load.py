@@ -184,7 +184,7 @@ class Command(BaseCommand):
         try:
             self.stdout.write(f"Database: {'PostgreSQL ' + PG_BENCH_DB if use_pg else 'SQLite (wegwerpbestand)'}")
             # `migrate` sets up everything, the cache table included (core/migrations/0002_cache_table.py).
-            for command in (["migrate", "--noinput", "-v0"], ["loaddata", "jaarplan_2024", "-v0"]):
+            for command in (["migrate", "--noinput", "-v0"], ["load_plan", "-v0"]):
                 self.manage(*command)
             # `shell` may print a line of its own first (auto-imports); the keys are the last line.
             sessions = (
