@@ -111,3 +111,25 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}:{self.pid}"
+
+
+def loaded_value(obj: models.Model, field_name: str, lookup: str) -> Any:
+    """`obj.<field_name>.<lookup>` ("plan", "year") when the related object is loaded, else None: never a query.
+
+    For a `__str__` that names more than its own fields when the caller loaded them (select_related);
+    `lookup` may span relations that were loaded as well ("district__name").
+    """
+    descriptor = getattr(type(obj), field_name)
+    if not descriptor.is_cached(obj):
+        return None
+    value: Any = getattr(obj, field_name)
+    path = lookup.split("__")
+    for step, attribute in enumerate(path):
+        if value is None:
+            return None
+        if step < len(path) - 1:
+            descriptor = getattr(type(value), attribute)
+            if not descriptor.is_cached(value):
+                return None
+        value = getattr(value, attribute)
+    return value

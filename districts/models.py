@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core import clock, memo, permissions
+from core import clock, permissions
 from core.history import VERSION_FIELD
-from core.models import Versioned
+from core.models import Versioned, loaded_value
 from core.validators import validate_single_line
 from strategy.models import QUARTER_VALIDATORS, Action, AnnualPlan, PlanSection, plan_label
 
@@ -386,8 +386,10 @@ class BaselineNorm(Versioned):
 
     def __str__(self) -> str:
         # Every district has its own norms, every year: "Bibob-beleid vastgesteld – Twente (2024)".
-        district = memo.related_value(self, "district_plan", "district__name") or ""
-        return plan_label("", self.title, district, memo.related_value(self, "district_plan", "plan__year"))
+        # District and year when they are loaded (select_related("district_plan__district",
+        # "district_plan__plan")): __str__ never queries.
+        district = loaded_value(self, "district_plan", "district__name") or ""
+        return plan_label("", self.title, district, loaded_value(self, "district_plan", "plan__year"))
 
     def get_absolute_url(self) -> str:
         return self.district_plan.get_absolute_url()
