@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.history import VERSION_FIELD
-from core.models import Versioned, loaded_value
+from core.models import Versioned, loaded_str, loaded_value
 from strategy.models import AnnualPlan, ProgrammeLine, plan_label
 
 if TYPE_CHECKING:
@@ -239,7 +239,8 @@ class CostSplit(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cost_line} → lijn {self.programme_line.number}"
+        line = loaded_value(self, "programme_line", "number")
+        return f"{loaded_str(self, 'cost_line')} → lijn {line if line is not None else '?'}"
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.cost_line.plan.year])
@@ -365,7 +366,8 @@ class ProgrammeAllocation(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"Lijn {self.programme_line.number} {self.display_label} {self.year}"
+        line = loaded_value(self, "programme_line", "number")
+        return f"Lijn {line if line is not None else '?'} {self.display_label} {self.year}"
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.plan.year])
@@ -440,7 +442,7 @@ class Spending(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cost_line} – Q{self.quarter} {self.year}"
+        return f"{loaded_str(self, 'cost_line')} – Q{self.quarter} {self.year}"
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.cost_line.plan.year])

@@ -374,6 +374,14 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
         the autocomplete's answers, the object of a change, delete or history page and an import's preview.
         """
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # What a row's label names besides its own fields (its plan's year, its group) is loaded with it on
+        # every page, not only in the list: the change, delete and history pages and the autocomplete.
+        queryset = super().get_queryset(request)
+        if isinstance(self.list_select_related, (list, tuple)) and self.list_select_related:
+            queryset = queryset.select_related(*self.list_select_related)
+        return queryset
+
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
         obj = super().get_object(request, object_id, from_field)
         if obj is not None:

@@ -133,3 +133,15 @@ def loaded_value(obj: models.Model, field_name: str, lookup: str) -> Any:
                 return None
         value = getattr(value, attribute)
     return value
+
+
+def loaded_str(obj: models.Model, field_name: str) -> str:
+    """`str(obj.<field_name>)` when the related object is loaded, else which one by its id: never a query."""
+    descriptor = getattr(type(obj), field_name)
+    if descriptor.is_cached(obj):
+        related = getattr(obj, field_name)
+        return "" if related is None else str(related)
+    related_id = getattr(obj, descriptor.field.attname)
+    if related_id is None:
+        return ""
+    return f"{descriptor.field.related_model._meta.verbose_name} {related_id}"

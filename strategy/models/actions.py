@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from core import clock
 from core.history import VERSION_FIELD
-from core.models import Versioned
+from core.models import Versioned, loaded_str
 from strategy.models.labels import DISTRICTS, LABEL, NUMBER, forget_labels, label_actions
 from strategy.models.plans import AnnualPlan, PlanSection
 from strategy.models.strategy import PERCENTAGE_VALIDATORS, QUARTER_VALIDATORS, Goal, ProgrammeLine
@@ -272,9 +272,7 @@ class ProgressUpdate(Versioned):
 
     def __str__(self) -> str:
         # The action's label when it is loaded (and labelled), else only which action: no query.
-        field = type(self)._meta.get_field("action")
-        action = str(self.action) if field.is_cached(self) else f"actie {self.action_id}"
-        return f"{action} – {self.get_status_display()} ({self.date:%d-%m-%Y})"
+        return f"{loaded_str(self, 'action')} – {self.get_status_display()} ({self.date:%d-%m-%Y})"
 
     def get_absolute_url(self) -> str:
         return reverse("strategy:action", args=[self.action_id])
