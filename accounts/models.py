@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from core.models import loaded_str
+
 
 class AccountState(models.Model):
     """Set by the accounts desk of the bureau; every account without a row has the defaults."""
@@ -25,7 +27,7 @@ class AccountState(models.Model):
         verbose_name_plural = "accountstatussen"
 
     def __str__(self) -> str:
-        return f"Status van {self.user}"
+        return f"Status van {loaded_str(self, 'user')}"
 
     @classmethod
     def of(cls, user: Any) -> AccountState:

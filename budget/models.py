@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core import memo
 from core.history import VERSION_FIELD
-from core.models import Versioned
+from core.models import Versioned, loaded_str, loaded_value
 from strategy.models import AnnualPlan, ProgrammeLine, plan_label
 
 if TYPE_CHECKING:
@@ -69,7 +68,8 @@ class CostGroup(Versioned):
     def __str__(self) -> str:
         # Every plan has its own groups: "Personele kosten – Lijn 1: ... (2024)".
         title = f"{self.get_category_display()} – {self.title}"
-        return plan_label("", title, "", memo.related_value(self, "plan", "year"))
+        # The year only when the plan is loaded (select_related("plan")): __str__ never queries.
+        return plan_label("", title, "", loaded_value(self, "plan", "year"))
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.plan.year])
@@ -151,8 +151,9 @@ class CostLine(Versioned):
 
     def __str__(self) -> str:
         # Which line: "IT kosten – Bedrijfsvoeringskosten (2024)"; every plan has its own "IT kosten".
-        group = memo.related_value(self, "group", "title") or self.get_category_display()
-        return plan_label("", self.label, str(group), memo.related_value(self, "plan", "year"))
+        # The group and the year when they are loaded (select_related("plan", "group")): no query.
+        group = loaded_value(self, "group", "title") or self.get_category_display()
+        return plan_label("", self.label, str(group), loaded_value(self, "plan", "year"))
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.plan.year])
@@ -238,7 +239,8 @@ class CostSplit(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cost_line} → lijn {self.programme_line.number}"
+        line = loaded_value(self, "programme_line", "number")
+        return f"{loaded_str(self, 'cost_line')} → lijn {line if line is not None else '?'}"
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.cost_line.plan.year])
@@ -364,7 +366,8 @@ class ProgrammeAllocation(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"Lijn {self.programme_line.number} {self.display_label} {self.year}"
+        line = loaded_value(self, "programme_line", "number")
+        return f"Lijn {line if line is not None else '?'} {self.display_label} {self.year}"
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.plan.year])
@@ -439,7 +442,7 @@ class Spending(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cost_line} – Q{self.quarter} {self.year}"
+        return f"{loaded_str(self, 'cost_line')} – Q{self.quarter} {self.year}"
 
     def get_absolute_url(self) -> str:
         return reverse("budget:overview", args=[self.cost_line.plan.year])

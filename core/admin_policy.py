@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -270,6 +271,28 @@ class PolicyActionForm(ActionForm):
     action = forms.ChoiceField(label=gettext_lazy("Met de geselecteerde:"))
 
 
+class LabelledAutocompleteJsonView(AutocompleteJsonView):
+    """The autocomplete's answers labelled for the whole page at once by the admin of their model."""
+
+    def get_context_data(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(*args, **kwargs)
+        rows = list(context["object_list"])
+        preload = getattr(self.model_admin, "preload_labels", None)
+        if preload is not None:
+            preload(rows)
+        context["object_list"] = rows
+        return context
+
+
+def labelled_autocomplete_view(site: admin.AdminSite) -> Callable[[HttpRequest], Any]:
+    """The admin site's autocomplete view with `LabelledAutocompleteJsonView` (set in riec_plan/urls.py)."""
+
+    def view(request: HttpRequest) -> Any:
+        return LabelledAutocompleteJsonView.as_view(admin_site=site)(request)
+
+    return view
+
+
 class LabelledChangeList(ChangeList):
     """After loading a page, the admin loads what the labels of its rows need at once (`preload_labels`)."""
 
@@ -369,7 +392,30 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
         return LabelledChangeList
 
     def preload_labels(self, rows: list[Any]) -> None:
-        """Load, for the whole page at once, what the labels of these rows need (see core.memo)."""
+        """Give the rows the labels they are shown by, for the whole page at once (one query, not one per row).
+
+        `str()` of a model reads its own fields only; an admin whose rows are labelled with related data
+        (a section's number, district and year) asks its selector here. Called for the change list's page,
+        the autocomplete's answers, the object of a change, delete or history page and an import's preview.
+        """
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # What a row's label names besides its own fields (its plan's year, its group) is loaded with it on
+        # every page, not only in the list: the change, delete and history pages and the autocomplete.
+        queryset = super().get_queryset(request)
+        if isinstance(self.list_select_related, (list, tuple)) and self.list_select_related:
+            queryset = queryset.select_related(*self.list_select_related)
+        return queryset
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            self.preload_labels([obj])
+        return obj
+
+    def history_view_title(self, request: HttpRequest, obj: Any) -> Any:
+        self.preload_labels([obj])
+        return super().history_view_title(request, obj)
 
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
         # Old → new in Dutch: choice labels, "25 januari 2024", 7.843.124, "leeg".

@@ -14,15 +14,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Basis"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_migrate, post_save
+        from django.db.models.signals import post_migrate, post_save
 
-        from . import memo
         from .history import record_loaded_object
         from .roles import create_role_groups_after_migrate
-
-        # Labels computed earlier in a request may be out of date after any write: forget them.
-        post_save.connect(memo.forget_all, dispatch_uid="core.memo.forget_all.save")
-        post_delete.connect(memo.forget_all, dispatch_uid="core.memo.forget_all.delete")
 
         # The one way to reach an object that loaddata writes: raw saves bypass save() and simple-history.
         post_save.connect(record_loaded_object, dispatch_uid="core.history.record_loaded_object")

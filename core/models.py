@@ -111,3 +111,37 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}:{self.pid}"
+
+
+def loaded_value(obj: models.Model, field_name: str, lookup: str) -> Any:
+    """`obj.<field_name>.<lookup>` ("plan", "year") when the related object is loaded, else None: never a query.
+
+    For a `__str__` that names more than its own fields when the caller loaded them (select_related);
+    `lookup` may span relations that were loaded as well ("district__name").
+    """
+    descriptor = getattr(type(obj), field_name)
+    if not descriptor.is_cached(obj):
+        return None
+    value: Any = getattr(obj, field_name)
+    path = lookup.split("__")
+    for step, attribute in enumerate(path):
+        if value is None:
+            return None
+        if step < len(path) - 1:
+            descriptor = getattr(type(value), attribute)
+            if not descriptor.is_cached(value):
+                return None
+        value = getattr(value, attribute)
+    return value
+
+
+def loaded_str(obj: models.Model, field_name: str) -> str:
+    """`str(obj.<field_name>)` when the related object is loaded, else which one by its id: never a query."""
+    descriptor = getattr(type(obj), field_name)
+    if descriptor.is_cached(obj):
+        related = getattr(obj, field_name)
+        return "" if related is None else str(related)
+    related_id = getattr(obj, descriptor.field.attname)
+    if related_id is None:
+        return ""
+    return f"{descriptor.field.related_model._meta.verbose_name} {related_id}"

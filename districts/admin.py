@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core import clock, permissions
 from core.admin_policy import PolicyModelAdmin, PolicyStackedInline, PolicyTabularInline
 from core.imports.admin import PolicyImportExportMixin
-from strategy.models import AnnualPlan, preload_labels
+from strategy.models import AnnualPlan, label_sections
 
 from . import services, workflow
 from .models import (
@@ -146,7 +146,7 @@ class DistrictPlanAdmin(PolicyModelAdmin):
     ordering = ("-plan__year", "district__order")
 
     def preload_labels(self, rows: list[Any]) -> None:
-        preload_labels(district_plan.plan_id for district_plan in rows)
+        label_sections(district_plan.section for district_plan in rows if district_plan.section_id)
 
 
 class DistrictItemAdmin(PolicyModelAdmin):
@@ -159,7 +159,7 @@ class DistrictItemAdmin(PolicyModelAdmin):
     ordering = ("-district_plan__plan__year", "district_plan__district__order", "order")
 
     def preload_labels(self, rows: list[Any]) -> None:
-        preload_labels(item.section.plan_id for item in rows if item.section_id)
+        label_sections(item.section for item in rows if item.section_id)
 
     @admin.display(description=_("district"), ordering="district_plan__district__order")
     def district(self, item: DistrictFocusTheme | Development | BaselineNorm) -> str:

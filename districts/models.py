@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core import clock, memo, permissions
+from core import clock, permissions
 from core.history import VERSION_FIELD
-from core.models import Versioned
+from core.models import Versioned, loaded_str, loaded_value
 from core.validators import validate_single_line
 from strategy.models import QUARTER_VALIDATORS, Action, AnnualPlan, PlanSection, plan_label
 
@@ -174,7 +174,8 @@ class DistrictPlan(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.district} {self.plan.year}"
+        year = loaded_value(self, "plan", "year")
+        return f"{loaded_str(self, 'district')} {year or ''}".strip()
 
     def get_absolute_url(self) -> str:
         return reverse("reports:district_in_year", args=[self.plan.year, self.district.slug])
@@ -260,7 +261,7 @@ class DistrictFocusTheme(Versioned):
         ]
 
     def __str__(self) -> str:
-        return self.display_name
+        return self.label or loaded_value(self, "theme", "name") or ""
 
     def get_absolute_url(self) -> str:
         return self.district_plan.get_absolute_url()
@@ -386,8 +387,10 @@ class BaselineNorm(Versioned):
 
     def __str__(self) -> str:
         # Every district has its own norms, every year: "Bibob-beleid vastgesteld – Twente (2024)".
-        district = memo.related_value(self, "district_plan", "district__name") or ""
-        return plan_label("", self.title, district, memo.related_value(self, "district_plan", "plan__year"))
+        # District and year when they are loaded (select_related("district_plan__district",
+        # "district_plan__plan")): __str__ never queries.
+        district = loaded_value(self, "district_plan", "district__name") or ""
+        return plan_label("", self.title, district, loaded_value(self, "district_plan", "plan__year"))
 
     def get_absolute_url(self) -> str:
         return self.district_plan.get_absolute_url()
@@ -445,7 +448,7 @@ class BaselineAssessment(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.municipality} – {self.norm}: {self.get_status_display()}"
+        return f"{loaded_str(self, 'municipality')} – {loaded_str(self, 'norm')}: {self.get_status_display()}"
 
     def get_absolute_url(self) -> str:
         return self.norm.district_plan.get_absolute_url()
@@ -508,7 +511,7 @@ class ResilienceScan(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"Weerbaarheidsscan {self.municipality} {self.year}"
+        return f"Weerbaarheidsscan {loaded_str(self, 'municipality')} {self.year}"
 
     def get_absolute_url(self) -> str:
         return self.municipality.district.get_absolute_url()
@@ -568,7 +571,7 @@ class CommonThreadsReport(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"Rode-dradenbeeld {self.district} {self.year}"
+        return f"Rode-dradenbeeld {loaded_str(self, 'district')} {self.year}"
 
     def get_absolute_url(self) -> str:
         return self.district.get_absolute_url()

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import loaded_str, loaded_value
+
 
 class RenderedDocument(models.Model):
     """The last rendering of a document, valid while the content version is the one it was checked against.
@@ -79,8 +81,8 @@ class AnnualReportText(models.Model):
         ]
 
     def __str__(self) -> str:
-        subject = self.goal if self.goal_id else self.district
-        return f"Jaarverslag {self.plan.year}: {subject}"
+        subject = loaded_str(self, "goal") if self.goal_id else loaded_str(self, "district")
+        return f"Jaarverslag {loaded_value(self, 'plan', 'year') or ''}: {subject}"
 
     def get_absolute_url(self) -> str:
         return reverse("reports:annual_report", args=[self.plan.year])

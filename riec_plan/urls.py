@@ -9,6 +9,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from accounts import desk, login, rights
+from core.admin_policy import labelled_autocomplete_view
 
 from . import views
 
@@ -17,6 +18,8 @@ admin.site.site_title = "RIEC-plan"
 admin.site.index_title = "Beheer van strategie, jaarplannen, districten en begroting"
 # At 1366 px the lists need the width; the start page and the breadcrumbs lead everywhere.
 admin.site.enable_nav_sidebar = False
+# The answers of an autocomplete are labelled for the whole page at once (core.admin_policy).
+admin.site.autocomplete_view = labelled_autocomplete_view(admin.site)  # type: ignore[method-assign,assignment]
 
 # The admin has no login form of its own: it sends to /inloggen/, with its second factor.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]

@@ -9,6 +9,7 @@ django-import-export's screen over the same columns (core.imports.export).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -98,11 +99,18 @@ class DutchExportForm(SelectableFieldsExportForm):
             raise forms.ValidationError("Kies minstens één kolom om te exporteren.", code="invalid")
 
 
-def result_context(outcome: service.Outcome) -> dict[str, Any]:
-    """What the import page shows of an outcome: totals, the first rows, at most so many errors."""
+def result_context(
+    outcome: service.Outcome, preload_labels: Callable[[list[Any]], None] | None = None
+) -> dict[str, Any]:
+    """What the import page shows of an outcome: totals, the first rows, at most so many errors.
+
+    `preload_labels` (the model admin's) labels the objects of the rows shown, all at once.
+    """
     errors = outcome.errors
     shown = limit("IMPORT_MAX_ERRORS_SHOWN")
     rows = [row for row in outcome.rows if not row.errors]
+    if preload_labels is not None:
+        preload_labels([row.instance for row in rows[: service.PREVIEW_ROWS] if row.instance is not None])
     preview = [
         {"number": row.number, "label": row.label, "kind": row.kind, "object": row.object, "cells": row.cells}
         for row in rows[: service.PREVIEW_ROWS]
@@ -175,7 +183,7 @@ class PolicyImportExportMixin(ExportMixin):
             except FileRefused as refusal:
                 form.add_error("import_file", str(refusal))
             else:
-                context.update(result_context(outcome))
+                context.update(result_context(outcome, getattr(self, "preload_labels", None)))
                 if not outcome.has_errors():
                     waiting = pending.store(
                         user=request.user,
@@ -245,7 +253,9 @@ class PolicyImportExportMixin(ExportMixin):
         import_finished.send(sender=type(self), request=request, model=self.model, result=outcome)  # type: ignore[attr-defined]
         if outcome.has_errors():
             messages.error(request, _("Er is niets geïmporteerd: het bestand bevat fouten."))
-            return self.import_page(request, DutchImportForm(), result_context(outcome))
+            return self.import_page(
+                request, DutchImportForm(), result_context(outcome, getattr(self, "preload_labels", None))
+            )
         self.add_success_message(outcome, request)
         app_label, model_name = self.get_model_info()
         changelist = reverse(f"admin:{app_label}_{model_name}_changelist", current_app=self.admin_site.name)  # type: ignore[attr-defined]

@@ -76,8 +76,6 @@ MIDDLEWARE = [
     "accounts.sessions.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Labels that many rows share (a plan's section numbers) are computed once per request (core/memo.py).
-    "core.memo.RequestMemoMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page of a logged-in user, PDFs included: Cache-Control: private, no-store.

@@ -11,10 +11,11 @@ from django.db.models import Case, F, IntegerField, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core import clock, memo
+from core import clock
 from core.admin_policy import (
     REGIONAL,
     DistrictListFilter,
@@ -32,8 +33,7 @@ from ..models import (
     ProgressUpdate,
     Status,
     Strategy,
-    action_districts,
-    preload_labels,
+    label_actions,
 )
 from ..resources import ActionResource
 from ._shared import ACTION_NUMBER_TERM, YEAR_TERM, document_order_keys, sections_numbered, split_numbers
@@ -58,6 +58,9 @@ def strategy_years(plan: AnnualPlan | None) -> range:
     return range(bounds["first"], bounds["last"] + 2)
 
 
+UNKNOWN = object()  # no plan handed over: the form finds it from the action's section
+
+
 class ActionChangeForm(forms.ModelForm):
     """Chooses "Q3" and "2024" instead of typing numbers; the year lies in the period of the plan's strategy."""
 
@@ -71,7 +74,9 @@ class ActionChangeForm(forms.ModelForm):
     )
     due_year = forms.TypedChoiceField(label=_("Gereed in jaar"), coerce=int, empty_value=None, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plan: object = UNKNOWN, **kwargs: Any) -> None:
+        # An inline's rows are handed their section's plan by the formset (loaded once for all of them).
+        self._section_plan = plan
         super().__init__(*args, **kwargs)
         if "due_year" in self.fields:
             years = list(strategy_years(self._plan()))
@@ -82,14 +87,12 @@ class ActionChangeForm(forms.ModelForm):
             field.choices = [("", "–"), *((year, str(year)) for year in years)]
 
     def _plan(self) -> AnnualPlan | None:
+        if self._section_plan is not UNKNOWN:
+            return cast(AnnualPlan | None, self._section_plan)
         section_id = self.instance.section_id
         if section_id is None:
             return None
-        # The rows of a section's inline share the plan: one query per request (core.memo).
-        return memo.remember(
-            ("strategy.plan_of_section", section_id),
-            lambda: AnnualPlan.objects.select_related("strategy").filter(sections=section_id).first(),
-        )
+        return AnnualPlan.objects.select_related("strategy").filter(sections=section_id).first()
 
     def clean(self) -> dict[str, Any]:
         cleaned = cast(dict[str, Any], super().clean())
@@ -109,11 +112,25 @@ class ActionChangeForm(forms.ModelForm):
         return cleaned
 
 
+class ActionInlineFormSet(forms.BaseInlineFormSet):
+    """The rows of a section's inline share its plan (and the plan's strategy): one query for all of them."""
+
+    @cached_property
+    def section_plan(self) -> AnnualPlan | None:
+        if self.instance is None or self.instance.pk is None:
+            return None
+        return AnnualPlan.objects.select_related("strategy").filter(sections=self.instance.pk).first()
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "plan": self.section_plan}
+
+
 class ActionInline(PolicyTabularInline):
     """The section's actions at a glance; the line, the note and the progress on the action's own page."""
 
     model = Action
     form = ActionChangeForm
+    formset = ActionInlineFormSet
     fields = ("order", "title", "owner", "due_quarter", "due_year", "goal")
     show_change_link = True
     extra = 0
@@ -241,7 +258,7 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
         )
 
     def preload_labels(self, rows: list[Any]) -> None:
-        preload_labels((action.section.plan_id for action in rows), actions=True)
+        label_actions(rows)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
         # "2.2" finds the actions of 2.2 and its paragraphs, "2.2-3" the third action of 2.2.
@@ -264,7 +281,7 @@ class ActionAdmin(PolicyImportExportMixin, PolicyModelAdmin):
 
     @admin.display(description=_("district"), ordering="district_key")
     def district(self, action: Action) -> str:
-        return action_districts(action.section.plan_id).get(action.pk) or REGIONAL
+        return action.districts_label or REGIONAL
 
     @admin.display(description=_("jaar"), ordering="section__plan__year")
     def plan_year(self, action: Action) -> int:

@@ -19,7 +19,7 @@ from .. import services
 from ..forms import ProgressUpdateForm
 from ..models import (
     ProgressUpdate,
-    preload_labels,
+    label_actions,
 )
 from ..resources import ProgressUpdateResource
 
@@ -75,7 +75,7 @@ class ProgressUpdateAdmin(PolicyImportExportMixin, PolicyModelAdmin):
     ordering = ("-date", "-pk")
 
     def preload_labels(self, rows: list[Any]) -> None:
-        preload_labels((update.action.section.plan_id for update in rows), actions=True)
+        label_actions(update.action for update in rows if update.action_id)
 
     # An update in a closed quarter is read only and is not deleted: core.permissions.frozen_reason,
     # asked by PolicyModelAdmin (change, delete and bulk delete) and by the service.

@@ -23,8 +23,7 @@ from ..models import (
     Phenomenon,
     PlanSection,
     SectionBlock,
-    plan_outline,
-    preload_labels,
+    label_sections,
 )
 from ._shared import YEAR_TERM, document_order_keys, sections_numbered, split_numbers
 from .actions import ActionInline
@@ -93,7 +92,7 @@ class SectionBlockAdmin(PolicyModelAdmin):
         return super().get_queryset(request).defer("image")
 
     def preload_labels(self, rows: list[Any]) -> None:
-        preload_labels(block.section.plan_id for block in rows)
+        label_sections(block.section for block in rows)
 
     @admin.display(description=_("afbeelding"), boolean=True)
     def has_image(self, block: SectionBlock) -> bool:
@@ -138,7 +137,7 @@ class PlanSectionAdmin(PolicyModelAdmin):
         return super().get_queryset(request).annotate(**keys).order_by("-plan__year", *keys, "pk")
 
     def preload_labels(self, rows: list[Any]) -> None:
-        preload_labels(section.plan_id for section in rows)
+        label_sections(rows)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
         numbers, words = split_numbers(search_term)
@@ -172,7 +171,7 @@ class PlanSectionAdmin(PolicyModelAdmin):
 
     @admin.display(description=_("district"))
     def district(self, section: PlanSection) -> str:
-        return plan_outline(section.plan_id).districts.get(section.pk, "") or "–"
+        return section.districts_label or "–"
 
     @admin.display(description=_("jaar"), ordering="plan__year")
     def plan_year(self, section: PlanSection) -> int:

@@ -14,13 +14,12 @@ from strategy.models.blocks import (
 )
 from strategy.models.labels import (
     PlanOutline,
-    action_districts,
     district_label,
+    label_actions,
+    label_sections,
     plan_label,
     plan_outline,
     plan_outlines,
-    plans_action_districts,
-    preload_labels,
 )
 from strategy.models.phenomena import Phenomenon, PhenomenonManager
 from strategy.models.plans import (
@@ -82,12 +81,11 @@ __all__ = [
     "Status",
     "Strategy",
     "StrategyManager",
-    "action_districts",
     "checked_image",
     "district_label",
+    "label_actions",
+    "label_sections",
     "plan_label",
     "plan_outline",
     "plan_outlines",
-    "plans_action_districts",
-    "preload_labels",
 ]

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core import clock, memo, permissions
+from core import clock
 from core.history import VERSION_FIELD
-from core.models import Versioned
-from strategy.models.labels import action_districts, district_label, plan_label, plan_outline
+from core.models import Versioned, loaded_str
+from strategy.models.labels import DISTRICTS, LABEL, NUMBER, forget_labels, label_actions
 from strategy.models.plans import AnnualPlan, PlanSection
 from strategy.models.strategy import PERCENTAGE_VALIDATORS, QUARTER_VALIDATORS, Goal, ProgrammeLine
 
@@ -137,30 +137,35 @@ class Action(Versioned):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        # Its own fields only: the number, district(s) and year when a screen asked the selector for them.
+        return self.__dict__.get(LABEL) or self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_labels(self)
 
     def get_absolute_url(self) -> str:
         return reverse("strategy:action", args=[self.pk])
 
+    def _labelled(self, key: str) -> str:
+        if key not in self.__dict__:
+            label_actions([self])  # one query (two when the section is not loaded)
+        return str(self.__dict__[key])
+
     @property
     def number(self) -> str:
-        """The number of the section and the action's place in it: "2.2-3"."""
-        plan_id = memo.related_value(self, "section", "plan_id")
-        if plan_id is None:
-            return ""
-        section_number = plan_outline(plan_id).numbers.get(self.section_id, "")
-        return f"{section_number}-{self.order}" if section_number else ""
+        """The number of the section and the action's place in it: "2.2-3"; from the selector (`label_actions`)."""
+        return self._labelled(NUMBER)
+
+    @property
+    def districts_label(self) -> str:
+        """The district(s) of the action ("Twente"), "" when regional; from the selector."""
+        return self._labelled(DISTRICTS)
 
     @property
     def label(self) -> str:
-        """Which action: "3.2.2-1 Plan Twentse aanpak drugscriminaliteit – Twente (2024)"."""
-        plan_id = memo.related_value(self, "section", "plan_id")
-        if plan_id is None:
-            return self.title
-        districts = action_districts(plan_id).get(self.pk) if self.pk else None
-        if districts is None:  # not saved (yet) in this plan
-            districts = district_label(permissions.districts_of(self))
-        return plan_label(self.number, self.title, districts, plan_outline(plan_id).year)
+        """Which action: "3.2.2-1 Plan Twentse aanpak drugscriminaliteit – Twente (2024)"; from the selector."""
+        return self._labelled(LABEL)
 
     def natural_key(self) -> tuple[Any, ...]:
         return (*self.section.natural_key(), self.order)
@@ -266,7 +271,8 @@ class ProgressUpdate(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} – {self.get_status_display()} ({self.date:%d-%m-%Y})"
+        # The action's label when it is loaded (and labelled), else only which action: no query.
+        return f"{loaded_str(self, 'action')} – {self.get_status_display()} ({self.date:%d-%m-%Y})"
 
     def get_absolute_url(self) -> str:
         return reverse("strategy:action", args=[self.action_id])

@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from core.history import VERSION_FIELD
 from core.models import Versioned
-from strategy.models.labels import plan_label, plan_outline
+from strategy.models.labels import DISTRICTS, LABEL, NUMBER, forget_labels, label_sections
 from strategy.models.strategy import PERCENTAGE_VALIDATORS, Goal, ProgrammeLine, Strategy
 
 if TYPE_CHECKING:
@@ -258,18 +258,32 @@ class PlanSection(Versioned):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        # Its own fields only: the number and district(s) when a screen asked the selector for them.
+        return self.__dict__.get(LABEL) or self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_labels(self)
 
     def get_absolute_url(self) -> str:
         return f"{self.plan.get_absolute_url()}#{self.anchor}"
 
     @property
     def label(self) -> str:
-        """Which section, wherever it is picked or listed: "3.2.2 Specifieke ontwikkelingen – Twente (2024)"."""
-        if self.plan_id is None:
-            return self.title
-        outline = plan_outline(self.plan_id)
-        return plan_label(self.number, self.title, outline.districts.get(self.pk, ""), outline.year)
+        """Which section, wherever it is picked or listed: "3.2.2 Specifieke ontwikkelingen – Twente (2024)".
+
+        From the selector (`label_sections`) when a screen labelled its rows; otherwise one query.
+        """
+        if LABEL not in self.__dict__:
+            label_sections([self])
+        return str(self.__dict__[LABEL])
+
+    @property
+    def districts_label(self) -> str:
+        """The district(s) of the section ("Twente"), "" when regional; like `label`, from the selector."""
+        if DISTRICTS not in self.__dict__:
+            label_sections([self])
+        return str(self.__dict__[DISTRICTS])
 
     @property
     def anchor(self) -> str:
@@ -283,16 +297,17 @@ class PlanSection(Versioned):
 
     @property
     def number(self) -> str:
-        """The derived number; set in bulk by `PlanSection.objects.numbered()`, else read from the plan's outline."""
-        cached = self.__dict__.get("_number")
-        if cached is None:
-            cached = plan_outline(self.plan_id).numbers.get(self.pk, "") if self.pk and self.plan_id else ""
-            self.__dict__["_number"] = cached
-        return cached
+        """The derived number; set in bulk by `numbered()` or `label_sections()`, else read from the plan's outline."""
+        if NUMBER not in self.__dict__:
+            if self.pk and self.plan_id:
+                label_sections([self])  # one query: the plan's outline
+            else:
+                self.__dict__[NUMBER] = ""
+        return str(self.__dict__[NUMBER])
 
     @number.setter
     def number(self, value: str) -> None:
-        self.__dict__["_number"] = value
+        self.__dict__[NUMBER] = value
 
     def clean(self) -> None:
         errors: dict[str, StrOrPromise] = {}

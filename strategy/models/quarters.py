@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import loaded_str, loaded_value
 from strategy.models.actions import Action, ProgressUpdate, Status
 from strategy.models.plans import AnnualPlan
 from strategy.models.strategy import PERCENTAGE_VALIDATORS, QUARTER_VALIDATORS
@@ -90,7 +91,8 @@ class QuarterClose(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Q{self.quarter} {self.plan.year}"
+        year = loaded_value(self, "plan", "year")
+        return f"Q{self.quarter} {year or ''}".strip()
 
     def get_absolute_url(self) -> str:
         return reverse("reports:progress_pdf", kwargs={"year": str(self.plan.year), "quarter": str(self.quarter)})
@@ -141,7 +143,7 @@ class ActionSnapshot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} – {self.get_status_display()} ({self.close})"
+        return f"{loaded_str(self, 'action')} – {self.get_status_display()} ({loaded_str(self, 'close')})"
 
     def as_update(self) -> ProgressUpdate | None:
         """The snapshot as the (unsaved) latest update the reports read, or None without one."""
@@ -186,4 +188,4 @@ class SentReminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} – Q{self.quarter} {self.year} ({self.get_occasion_display()})"
+        return f"{loaded_str(self, 'user')} – Q{self.quarter} {self.year} ({self.get_occasion_display()})"

@@ -14,7 +14,7 @@ from budget.models import CostLine
 from core import clock
 from core.roles import BUREAU, COORDINATOR
 from districts.models import BaselineNorm, District
-from strategy.models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status
+from strategy.models import Action, AnnualPlan, PlanSection, ProgressUpdate, Status, label_actions, label_sections
 from tests.conftest import admin_post_data, admin_url, logged_in, role_user
 from tests.support.imports import csv_file, upload
 
@@ -46,20 +46,62 @@ def autocomplete(client: Client, model: str, field: str, term: str) -> list[str]
 
 
 def test_labels_name_number_district_and_year(plan_2024: AnnualPlan) -> None:
-    assert str(section(plan_2024, "twente-specifieke-ontwikkelingen")) == (
+    # The labels a screen asks for: number, district(s) and year, from the plan's outline.
+    assert section(plan_2024, "twente-specifieke-ontwikkelingen").label == (
         "3.2.2 Specifieke ontwikkelingen – Twente (2024)"
     )
     # The two "Barrières opwerpen" are told apart by their numbers.
-    assert str(section(plan_2024, "barrieres-opwerpen")) == "1.3 Barrières opwerpen (2024)"
-    assert str(section(plan_2024, "versterking-barrieres")) == "2.2 Barrières opwerpen (2024)"
+    assert section(plan_2024, "barrieres-opwerpen").label == "1.3 Barrières opwerpen (2024)"
+    assert section(plan_2024, "versterking-barrieres").label == "2.2 Barrières opwerpen (2024)"
     action = Action.objects.get(section__slug="twente-focusthemas", order=1, section__plan=plan_2024)
-    assert str(action) == "3.2.1-1 Plan Twentse aanpak drugscriminaliteit (bijdrage RIEC) – Twente (2024)"
-    assert str(CostLine.objects.get(plan=plan_2024, label="IT kosten")) == "IT kosten – Bedrijfsvoeringskosten (2024)"
-    assert str(CostLine.objects.get(plan=plan_2024, label="Versterken OM")) == (
+    assert action.label == "3.2.1-1 Plan Twentse aanpak drugscriminaliteit (bijdrage RIEC) – Twente (2024)"
+    # Cost lines and norms name their group, district and year when those are loaded with them.
+    lines = CostLine.objects.select_related("plan", "group").filter(plan=plan_2024)
+    assert str(lines.get(label="IT kosten")) == "IT kosten – Bedrijfsvoeringskosten (2024)"
+    assert str(lines.get(label="Versterken OM")) == (
         "Versterken OM – Lijn 1: Casuïstiek sneller en effectiever maken (2024)"
     )
-    norm = BaselineNorm.objects.filter(district_plan__district__slug="ijsselland").order_by("order").first()
+    norm = (
+        BaselineNorm.objects.select_related("district_plan__district", "district_plan__plan")
+        .filter(district_plan__district__slug="ijsselland")
+        .order_by("order")
+        .first()
+    )
     assert str(norm) == f"{norm.title} – IJsselland (2024)"
+
+
+def test_str_reads_only_the_objects_own_fields(plan_2024: AnnualPlan, django_assert_num_queries: Any) -> None:
+    # Loaded without select_related: str() asks the database nothing, it names what the row itself holds.
+    twente = section(plan_2024, "twente-specifieke-ontwikkelingen")
+    action = Action.objects.get(section__slug="twente-focusthemas", order=1, section__plan=plan_2024)
+    update = ProgressUpdate.objects.create(
+        action=action, date=datetime.date(2024, 3, 1), status=Status.ON_TRACK, percentage=20
+    )
+    update = ProgressUpdate.objects.get(pk=update.pk)
+    line = CostLine.objects.get(plan=plan_2024, label="IT kosten")
+    norm = BaselineNorm.objects.filter(district_plan__district__slug="ijsselland").order_by("order").first()
+    with django_assert_num_queries(0):
+        assert str(twente) == "Specifieke ontwikkelingen"
+        assert str(action) == "Plan Twentse aanpak drugscriminaliteit (bijdrage RIEC)"
+        assert str(update) == f"actie {action.pk} – {update.get_status_display()} (01-03-2024)"
+        assert str(line) == "IT kosten – Bedrijfsvoeringskosten"
+        assert str(norm) == norm.title
+
+
+def test_the_label_selector_labels_a_whole_plan_in_one_query(
+    plan_2024: AnnualPlan, django_assert_num_queries: Any
+) -> None:
+    sections = list(PlanSection.objects.filter(plan=plan_2024))
+    actions = list(Action.objects.select_related("section").filter(section__plan=plan_2024))
+    with django_assert_num_queries(1):
+        label_sections(sections)
+    with django_assert_num_queries(1):
+        label_actions(actions)
+    with django_assert_num_queries(0):
+        labels = {str(section) for section in sections} | {str(action) for action in actions}
+    assert "3.2.2 Specifieke ontwikkelingen – Twente (2024)" in labels
+    assert "3.2.1-1 Plan Twentse aanpak drugscriminaliteit (bijdrage RIEC) – Twente (2024)" in labels
+    assert len(sections) > 20 and len(actions) > 20  # the whole plan, not one row
 
 
 def test_a_section_is_picked_by_its_number(bureau: Client) -> None:
