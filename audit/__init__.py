@@ -32,13 +32,13 @@ def record(
     label: str = "",
 ) -> Any:
     """Write one audit record (and one JSON log line with the same fields); returns the AuditEvent."""
-    from .log import record as write
+    from .log import record as write  # noqa: PLC0415 -- audit.log imports models; audit loads before the app registry
 
     return write(request, action=action, obj=obj, result=result, actor=actor, detail=detail, label=label)
 
 
 def client_ip(request: Any) -> str | None:
     """The client's address behind TRUSTED_PROXY_COUNT trusted proxies (audit.log.client_ip)."""
-    from .log import client_ip as address
+    from .log import client_ip as address  # noqa: PLC0415 -- audit.log imports models (app registry)
 
     return address(request)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models import Model
+from django.db.models.signals import m2m_changed
 
 from .choices import Action, Result
 from .log import record
@@ -178,8 +180,6 @@ def track_role_relation(through: type[Model], *, what: str) -> Any:
     `what` names the far side in Dutch ("rol", "district"). One record per account and change:
     "Toegekend: rol Stuurgroep" on the account whose rights changed.
     """
-    from django.db.models.signals import m2m_changed
-
     user_model = get_user_model()
 
     def changed(
@@ -221,8 +221,6 @@ def _related(instance: Any, through: type[Model], user_model: Any) -> list[tuple
 def track_group_permissions(through: type[Model]) -> Any:
     """Record every change of the Django permissions of a role (Group.permissions): on the group,
     "Toegekend aan rol Stuurgroep: recht ...". Every member holds what the group holds."""
-    from django.contrib.auth.models import Group
-    from django.db.models.signals import m2m_changed
 
     def changed(sender: Any, instance: Any, action: str, model: type[Model], pk_set: Any, **kwargs: Any) -> None:
         if action == "pre_clear":

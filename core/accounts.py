@@ -10,10 +10,10 @@ import base64
 import secrets
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import TOTP
+
 
 def give_second_factor(user: Any) -> Any:
     """An authenticator app (TOTP) with a random secret nobody knows: the account is a benchmark's only."""
-    from allauth.mfa.totp.internal.auth import TOTP
-
     TOTP.activate(user, base64.b32encode(secrets.token_bytes(20)).decode())
     return user

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps as global_apps
+
 BUREAU = "RIEC-bureau"
 COORDINATOR = "Districtcoördinator"
 STEERING_GROUP = "Stuurgroep"
@@ -23,8 +25,6 @@ def create_role_groups(group_model: Any) -> None:
 
 def create_role_groups_after_migrate(sender: Any, apps: Any = None, **kwargs: Any) -> None:
     """post_migrate receiver: the role groups exist after every `migrate` and every `flush`."""
-    from django.apps import apps as global_apps
-
     try:
         group_model = (apps or global_apps).get_model("auth", "Group")
     except LookupError:  # auth is not migrated (yet) in this state

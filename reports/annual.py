@@ -38,6 +38,7 @@ from strategy.models import Action, AnnualPlan, Goal, ProgrammeLine
 
 from .dashboards import _action_row, _dashboard, _district_pages, _load
 from .models import AnnualReport, AnnualReportText
+from .pdf import render_pdf
 from .progress import ActionRow, Dashboard, Tally
 
 logger = logging.getLogger(__name__)
@@ -398,8 +399,6 @@ def adopt_annual_report(*, year: int, user: Any) -> AnnualReport:
 
 def frozen_pdf(adopted: AnnualReport) -> bytes:
     """The kept PDF of an adopted jaarverslag; rendered from the source kept at adoption the first time."""
-    from .pdf import render_pdf
-
     if adopted.document is not None:
         return bytes(adopted.document)
     pdf = render_pdf(adopted.pdf_html)

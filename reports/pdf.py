@@ -11,13 +11,19 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import SubElement, fromstring, register_namespace, tostring
 
 import pikepdf
+import pydyf
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.utils import timezone
+from fontTools.ttLib import woff2
+from weasyprint import HTML
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from strategy.models import SectionBlock
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +43,6 @@ def decompressed_font(path: Path, mtime_ns: int) -> bytes:
     WeasyPrint decompresses every WOFF2 letter in every render: for the four Open Sans faces that was
     about a fifth of a cold jaarplan render. The worker renders many documents in one process.
     """
-    from fontTools.ttLib import woff2
-
     out = io.BytesIO()
     woff2.decompress(io.BytesIO(path.read_bytes()), out)
     return out.getvalue()
@@ -70,8 +74,6 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
     def fetch_figure(self, url: str, pk: int, digest: str) -> URLFetcherResponse:
-        from strategy.models import SectionBlock
-
         found = SectionBlock.stored_image(pk, digest)
         if found is None:
             self.refused.append(url)
@@ -112,8 +114,6 @@ class ArchivalMetadata(DocumentMetadata):
     schema that PDF/A requires for the pdfuaid property."""
 
     def generate_rdf_metadata(self, variant: str, version: int, conformance: str | None) -> bytes:
-        from xml.etree.ElementTree import SubElement, fromstring, register_namespace, tostring
-
         for prefix, uri in EXTENSION.items():
             register_namespace(prefix, uri)
         rdf_ns, ext, schema_ns, property_ns = NS["rdf"], *EXTENSION.values()
@@ -163,9 +163,6 @@ def render_pdf(html: str, fetcher: StaticOnlyFetcher | None = None, *, tagged: b
     <title>), the title shown in the viewer's title bar, the creation date the moment of rendering.
     `tagged=False` renders the same HTML untagged, only to compare render costs (`make bench`).
     """
-    import pydyf
-    from weasyprint import HTML
-
     pydyf.PDF.page_references = property(_page_references)  # type: ignore[assignment,method-assign]
     if connection.in_atomic_block:
         raise RuntimeError("PDF rendering must not run inside a database transaction")
@@ -259,46 +256,13 @@ def finish_tagged(content: bytes, links: dict[str, str]) -> bytes:
     """
     pdf = pikepdf.open(io.BytesIO(content))
     root = pdf.Root.StructTreeRoot
-    document = _kids(root)[0]
-    elements = _elements(document)
-    artifacts: dict[Any, set[int]] = {}
-
-    reachable = {element.objgen for element in elements}
+    elements = _elements(_kids(root)[0])
     numbers = root.ParentTree.Nums
-    page_numbers = {page.obj.objgen: int(page.obj.StructParents) for page in pdf.pages if "/StructParents" in page.obj}
     parents = {int(numbers[index]): numbers[index + 1] for index in range(0, len(numbers), 2)}
-    for page, number in page_numbers.items():
-        for mcid, entry in enumerate(parents[number]):
-            if not _is_element(entry) or entry.objgen not in reachable:
-                artifacts.setdefault(page, set()).add(mcid)
-
-    previous: pikepdf.Dictionary | None = None
-    for element in elements:
-        kind = str(element.S)
-        if kind == "/Table":
-            if previous is not None and not any(_is_element(k) and k.S == "/Caption" for k in _kids(element)):
-                _continue_table(previous, element, artifacts)
-            else:
-                previous = element
-        elif kind == "/TH":
-            row_group = element.P.P
-            scope = pikepdf.Name.Column if row_group.get("/S") == "/THead" else pikepdf.Name.Row
-            attributes = element.get("/A")
-            if isinstance(attributes, pikepdf.Dictionary) and attributes.get("/O") == "/Table":
-                attributes.Scope = scope
-            else:
-                element.A = pikepdf.Dictionary(O=pikepdf.Name.Table, Scope=scope)
-        elif kind == "/LI":
-            _give_body(pdf, element)
-
-    for sheet in pdf.pages:
-        marked = artifacts.get(sheet.obj.objgen)
-        if marked:
-            sheet.obj.Contents = pdf.make_stream(_as_artifacts(sheet.obj.Contents, marked))
-        for annotation in sheet.obj.get("/Annots", []):
-            target = annotation.get("/Dest")
-            if annotation.get("/Subtype") == "/Link" and isinstance(target, pikepdf.String):
-                annotation.Contents = pikepdf.String(links.get(str(target)) or str(target))
+    page_numbers = {page.obj.objgen: int(page.obj.StructParents) for page in pdf.pages if "/StructParents" in page.obj}
+    artifacts = _unreachable_content(elements, parents, page_numbers)
+    _complete_elements(pdf, elements, artifacts)
+    _finish_pages(pdf, artifacts, links)
     for page, marked in artifacts.items():
         entries = parents[page_numbers[page]]
         for mcid in marked:
@@ -310,6 +274,60 @@ def finish_tagged(content: bytes, links: dict[str, str]) -> bytes:
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
+
+
+def _unreachable_content(
+    elements: list[pikepdf.Dictionary], parents: dict[int, Any], page_numbers: dict[Any, int]
+) -> dict[Any, set[int]]:
+    """Per page, the marked content (MCIDs) that no element of the structure tree reaches: the running
+    headers and footers, which become pagination artifacts."""
+    reachable = {element.objgen for element in elements}
+    artifacts: dict[Any, set[int]] = {}
+    for page, number in page_numbers.items():
+        for mcid, entry in enumerate(parents[number]):
+            if not _is_element(entry) or entry.objgen not in reachable:
+                artifacts.setdefault(page, set()).add(mcid)
+    return artifacts
+
+
+def _complete_elements(pdf: pikepdf.Pdf, elements: list[pikepdf.Dictionary], artifacts: dict[Any, set[int]]) -> None:
+    """Join split tables (their repeated headers become artifacts), give TH cells a /Scope and list
+    items an LBody."""
+    previous: pikepdf.Dictionary | None = None
+    for element in elements:
+        kind = str(element.S)
+        if kind == "/Table":
+            if previous is not None and not any(_is_element(k) and k.S == "/Caption" for k in _kids(element)):
+                _continue_table(previous, element, artifacts)
+            else:
+                previous = element
+        elif kind == "/TH":
+            _give_scope(element)
+        elif kind == "/LI":
+            _give_body(pdf, element)
+
+
+def _give_scope(cell: pikepdf.Dictionary) -> None:
+    """A header cell's /Scope: Column in the table's head, Row in its body."""
+    row_group = cell.P.P
+    scope = pikepdf.Name.Column if row_group.get("/S") == "/THead" else pikepdf.Name.Row
+    attributes = cell.get("/A")
+    if isinstance(attributes, pikepdf.Dictionary) and attributes.get("/O") == "/Table":
+        attributes.Scope = scope
+    else:
+        cell.A = pikepdf.Dictionary(O=pikepdf.Name.Table, Scope=scope)
+
+
+def _finish_pages(pdf: pikepdf.Pdf, artifacts: dict[Any, set[int]], links: dict[str, str]) -> None:
+    """Turn each page's artifacts into artifacts in its content, and describe its links by their text."""
+    for sheet in pdf.pages:
+        marked = artifacts.get(sheet.obj.objgen)
+        if marked:
+            sheet.obj.Contents = pdf.make_stream(_as_artifacts(sheet.obj.Contents, marked))
+        for annotation in sheet.obj.get("/Annots", []):
+            target = annotation.get("/Dest")
+            if annotation.get("/Subtype") == "/Link" and isinstance(target, pikepdf.String):
+                annotation.Contents = pikepdf.String(links.get(str(target)) or str(target))
 
 
 def _as_artifacts(contents: Any, marked: set[int]) -> bytes:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -27,14 +27,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
+from strategy.models import AnnualPlan
+
+from .annual import AnnualReportData, build_annual_report
 from .builders import PlanReport, build_plan_report
 from .dashboards import ProgressReport, build_progress_report
 from .freshness import content_version, fingerprint
 from .models import RenderedDocument
 from .pdf import render_pdf
-
-if TYPE_CHECKING:
-    from .annual import AnnualReportData
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +81,6 @@ def progress_document(year: int, quarter: int) -> Document:
 
 def annual_document(year: int) -> Document:
     """The jaarverslag while it is not adopted (an adopted one is kept: reports.annual.frozen_pdf)."""
-    from .annual import build_annual_report
-
     report = build_annual_report(year)
     return Document(annual_key(report.year), "reports/annual_pdf.html", report)
 
@@ -197,8 +195,6 @@ def refresh_documents() -> list[str]:
     keep the document frozen at closing and are not rendered here. No report is built here: the
     worker does that per document, and renders only those whose fingerprint changed.
     """
-    from strategy.models import AnnualPlan
-
     version = content_version()
     keys = {plan_key(year) for year in AnnualPlan.objects.values_list("year", flat=True)}
     keys |= set(RenderedDocument.objects.filter(key__startswith="voortgang-").values_list("key", flat=True))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -97,8 +98,6 @@ def load_published_plan() -> AnnualPlan | None:
     2024 plan is left alone: loading again would overwrite edits made since the first load, and
     adopt it a second time.
     """
-    from django.core.management import call_command
-
     if AnnualPlan.objects.filter(year=PUBLISHED_PLAN_YEAR).exists():
         return None
     call_command("loaddata", PUBLISHED_PLAN_FIXTURE, verbosity=0)

@@ -12,13 +12,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Model
+from django.db.models.signals import post_save
 from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+from districts.models import District
+from reports.views import recent_bodies
+from strategy import services
+from strategy.models import AnnualPlan
+from strategy.services import load_published_plan
 
 # The Jaarplan 2024 ---------------------------------------------------------------------------------
 #
@@ -36,8 +48,6 @@ from django.urls import reverse
 def load_plan_2024() -> None:
     """Load the Jaarplan 2024 as published (fixtures/jaarplan_2024.json) and adopted, as `make run` does
     (`manage.py load_plan`, strategy.services.load_published_plan): the one loader of the tests."""
-    from strategy.services import load_published_plan
-
     assert load_published_plan() is not None, "the Jaarplan 2024 was already in the database"
 
 
@@ -47,10 +57,6 @@ def reopened(plan: Any, *, reason: str = "Test bewerkt de inhoud van het jaarpla
     The published plan loads as adopted, and an adopted plan is read-only; a test that edits the
     plan's content (sections, actions, budget lines...) works on it reopened, as the bureau would.
     """
-    from django.contrib.auth import get_user_model
-
-    from strategy import services
-
     bureau, _ = get_user_model().objects.get_or_create(
         username="bureau-heropent", defaults={"is_staff": True, "is_superuser": True}
     )
@@ -89,8 +95,6 @@ def _plan_2024_for_the_module(
 @pytest.fixture
 def plan_2024(_plan_2024_for_the_module: None, db: None) -> Any:
     """The Jaarplan 2024, loaded once for the module; what a test changes is rolled back after it."""
-    from strategy.models import AnnualPlan
-
     return AnnualPlan.objects.get(year=2024)
 
 
@@ -107,8 +111,6 @@ def fresh_plan_2024() -> Any:
     For transactional tests, whose data must be committed: the live server reads it over its own
     connection, and PDFs are rendered outside any transaction.
     """
-    from strategy.models import AnnualPlan
-
     load_plan_2024()
     return AnnualPlan.objects.get(year=2024)
 
@@ -160,8 +162,6 @@ def _no_cache_after_a_flush(request: pytest.FixtureRequest, django_db_blocker: A
     one cached (a throttle, a rate limit, a page body)."""
     yield
     if _is_transactional(request.node):
-        from django.core.cache import cache
-
         with django_db_blocker.unblock():
             cache.clear()
 
@@ -183,24 +183,17 @@ TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
     """The code an authenticator app shows now for `secret`."""
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
-
     counters = list(yield_hotp_counters_from_time())
     return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
 
 
 def _give_second_factor(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if created and not raw:
-        from allauth.mfa.totp.internal.auth import TOTP
-
         TOTP.activate(instance, TEST_TOTP_SECRET)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _test_accounts_have_a_second_factor() -> Iterator[None]:
-    from django.contrib.auth import get_user_model
-    from django.db.models.signals import post_save
-
     user_model = get_user_model()
     post_save.connect(_give_second_factor, sender=user_model, dispatch_uid="tests.second_factor")
     yield
@@ -209,8 +202,6 @@ def _test_accounts_have_a_second_factor() -> Iterator[None]:
 
 def without_second_factor(user: Any) -> Any:
     """The account as it is before its user set up a second factor."""
-    from allauth.mfa.models import Authenticator
-
     Authenticator.objects.filter(user=user).delete()
     return user
 
@@ -221,11 +212,6 @@ def role_user(username: str, role: str | None = None, *, districts: Iterable[Any
 
     Staff unless `is_staff=False` is given; other `fields` (password, first_name...) go to create_user.
     """
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    from districts.models import District
-
     fields.setdefault("is_staff", True)
     user = get_user_model().objects.create_user(username=username, **fields)
     if role:
@@ -246,8 +232,6 @@ def logged_in(user: Any) -> Client:
 def no_bodies_from_earlier_tests() -> None:
     """Each test rolls its database back, so ids and with them data versions recur: start without the
     page bodies the previous test left in this process's memory (reports.views.recent_bodies)."""
-    from reports.views import recent_bodies
-
     recent_bodies.clear()
 
 

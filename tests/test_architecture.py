@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -87,8 +88,6 @@ NOT_YET_IN_SUPPORT = {
 
 
 def imported_modules(path: Path) -> set[str]:
-    import ast
-
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):

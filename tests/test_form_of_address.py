@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from core.roles import BUREAU
@@ -97,8 +98,6 @@ def test_login_logout_and_the_second_factor_say_u() -> None:
 
 
 def test_setting_up_a_second_factor_says_u() -> None:
-    from allauth.mfa.models import Authenticator
-
     newcomer = role_user("nieuw", BUREAU, password=PASSWORD)
     Authenticator.objects.filter(user=newcomer).delete()
     client = logged_in(newcomer)

@@ -3,11 +3,13 @@ need none), HSTS preload only when configured, /.well-known/security.txt (RFC 91
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.support.pages import PATHS
 from tests.test_production import manage, production_env
@@ -84,10 +86,6 @@ def test_security_txt_is_public_and_follows_rfc_9116(client: Client, settings: A
 
 
 def test_security_txt_expires_within_a_year(client: Client, settings: Any) -> None:
-    import datetime
-
-    from django.utils import timezone
-
     settings.SECURITY_TXT_CONTACT = ["mailto:security@riec-oost.nl"]
     text = client.get("/.well-known/security.txt").content.decode()
     expires = datetime.datetime.fromisoformat(re.search(r"Expires: (\S+)", text).group(1).replace("Z", "+00:00"))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from tests.conftest import totp_code
 
@@ -38,9 +42,6 @@ def test_lockout_after_repeated_failures_even_with_the_right_password(client: Cl
 
 
 def test_lockout_ends_after_the_cool_off_time(client: Client, user: Any) -> None:
-    from axes.models import AccessAttempt
-    from django.utils import timezone
-
     for _ in range(settings.AXES_FAILURE_LIMIT):
         login(client, "fout")
     AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME * 2)
@@ -55,11 +56,6 @@ def test_lockout_ends_after_the_cool_off_time(client: Client, user: Any) -> None
 
 
 def test_session_expires_after_inactivity_and_is_renewed_by_activity(client: Client, user: Any) -> None:
-    from datetime import timedelta
-
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
     age = timedelta(seconds=settings.SESSION_COOKIE_AGE)
     renew_after = timedelta(seconds=settings.SESSION_RENEW_AFTER)
     client.force_login(user)

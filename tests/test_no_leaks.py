@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from riec_plan.logging import RedactSecretsFilter
@@ -56,8 +57,6 @@ def test_the_access_log_never_holds_the_sso_code_or_state() -> None:
 
 
 def test_the_development_server_log_never_holds_the_sso_code_or_state() -> None:
-    from django.conf import settings
-
     assert "secrets" in settings.LOGGING["handlers"]["console"]["filters"]
     record = logging.LogRecord(
         "django.server",

@@ -16,10 +16,13 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import DatabaseError, InterfaceError, OperationalError, ProgrammingError
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import DatabaseError, InterfaceError, OperationalError, ProgrammingError, connection
 from django.test import Client
 from psycopg.errors import AdminShutdown, ConnectionFailure, DeadlockDetected, UndefinedTable
 
+from accounts import sessions as account_sessions
 from reports import views as report_views
 from riec_plan import views as project_views
 from riec_plan.logging import UNAVAILABLE_MESSAGE, JsonFormatter
@@ -161,10 +164,6 @@ def test_a_missing_cache_table_is_a_500_not_a_lost_database(bureau_client: Clien
 
 @pytest.mark.django_db(transaction=True)
 def test_migrate_alone_creates_the_cache_table_and_migrating_back_drops_it() -> None:
-    from django.core.cache import cache
-    from django.core.management import call_command
-    from django.db import connection
-
     table = settings.CACHES["default"]["LOCATION"]
     try:
         call_command("migrate", "core", "zero", verbosity=0)
@@ -240,11 +239,7 @@ def test_production_settings_share_nothing_but_the_database() -> None:
     )
     assert result.returncode == 0, result.stderr
     # accounts.sessions is Django's database session engine that also remembers the stored expiry.
-    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-
-    from accounts.sessions import SessionStore
-
-    assert issubclass(SessionStore, DatabaseSessionStore)
+    assert issubclass(account_sessions.SessionStore, SessionStore)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [
         "accounts.sessions",
         "django.core.cache.backends.db.DatabaseCache",

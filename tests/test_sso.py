@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -30,6 +30,7 @@ from audit.models import AuditEvent
 from core.roles import BUREAU, STEERING_GROUP
 from tests.conftest import role_user, totp_code
 from tests.oidc_provider import Provider, running_provider, sso_settings
+from tests.test_production import production_env
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +121,6 @@ def test_the_bureau_allows_the_link_and_then_no_second_factor_of_ours_is_asked(s
     request = sso.token_requests[-1]
     assert request["grant_type"] == "authorization_code"
     assert request["code_verifier"]
-    from allauth.socialaccount.models import SocialToken
-
     assert not SocialToken.objects.exists()
     # The local password still works (with its second factor): it was not wiped by the link.
     user.refresh_from_db()
@@ -299,8 +298,6 @@ def test_role_claims_are_synced_at_every_login(sso: Provider, client: Client, se
 
 
 def test_the_provider_is_configured_by_environment_variables_only(tmp_path: Path) -> None:
-    from tests.test_production import production_env
-
     code = "from django.conf import settings as s; import json; print(json.dumps(s.SOCIALACCOUNT_PROVIDERS))"
     manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "shell", "-c", code]
     db = f"sqlite:///{tmp_path / 'db.sqlite3'}"

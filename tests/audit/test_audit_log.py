@@ -9,21 +9,25 @@ import logging
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+import audit
 from audit.models import AuditEvent, AuditLogIsAppendOnly
+from core import clock
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from districts.models import District
+from reports import rendering
 from riec_plan.logging import JsonFormatter
 from strategy.models import Action, AnnualPlan
 from strategy.resources import ActionResource
-from strategy.services import adopt_plan, reopen_plan
+from strategy.services import adopt_plan, close_quarter, reopen_plan, reopen_quarter
 from tests.conftest import admin_url, logged_in, role_user, totp_code
-from tests.support.imports import confirm, csv_file, export, upload
+from tests.support.imports import confirm, csv_file, export, forged_confirm, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +120,6 @@ def test_the_origin_follows_the_proxy_settings(
     client.post("/inloggen/", {"login": "coordinator", "password": "fout"}, **headers)
     assert only(action="login_failed").ip_address == origin
     # django-axes counts the failure against the same address.
-    from axes.models import AccessAttempt
-
     assert AccessAttempt.objects.get().ip_address == origin
 
 
@@ -134,8 +136,6 @@ def test_a_refusal_is_one_record_with_the_path() -> None:
 
 
 def test_a_pdf_download_is_one_record(plan_2024: AnnualPlan, monkeypatch: Any) -> None:
-    from reports import rendering
-
     # Rendered in the background (at once under the test settings); a stand-in keeps the test fast.
     monkeypatch.setattr(rendering, "render_pdf", lambda html, **kwargs: b"%PDF-test")
     reader = role_user("stuurgroep", STEERING_GROUP)
@@ -163,9 +163,6 @@ def test_adoption_and_reopening_are_one_record_each(plan_2024: AnnualPlan) -> No
 
 
 def test_closing_and_reopening_a_quarter_are_one_record_each(plan_2024: AnnualPlan, monkeypatch: Any) -> None:
-    from core import clock
-    from strategy.services import close_quarter, reopen_quarter
-
     monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 4, 2))
     bureau = role_user("bureau", BUREAU)
     close = close_quarter(plan=plan_2024, quarter=1, user=bureau)
@@ -191,8 +188,6 @@ def test_an_export_and_an_import_are_one_record_each(bureau_client: Client, bure
 
 
 def test_a_refused_import_is_one_record(bureau_client: Client, plan_2024: Any) -> None:
-    from tests.support.imports import forged_confirm
-
     header = export(bureau_client, Action, ActionResource, "csv").content.decode().splitlines()[0].split(",")
     response = forged_confirm(bureau_client, Action, csv_file([header, ["2030", "x", "1", "Onbekend plan"]]))
     assert response.status_code in (200, 400)
@@ -323,8 +318,6 @@ def test_the_bureau_filters_and_exports_the_log_as_csv(bureau_client: Client, bu
 
 
 def test_the_json_log_line_carries_the_same_fields(caplog: Any) -> None:
-    import audit
-
     user = role_user("bureau", BUREAU)
     with caplog.at_level(logging.INFO, logger="riec_plan.audit"):
         event = audit.record(None, action=audit.Action.EXPORT, obj="rechtenoverzicht", result="success", actor=user)

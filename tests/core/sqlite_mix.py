@@ -14,6 +14,8 @@ import io
 import json
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.test.utils import setup_test_environment
 
@@ -45,9 +47,6 @@ def _attempt(failures: list[str], what: str, step: Any) -> None:
 
 
 def main(count: int) -> None:
-    from allauth.mfa.totp.internal.auth import TOTP
-    from django.contrib.auth import get_user_model
-
     setup_test_environment()  # responses carry their context, as in the tests
     user = get_user_model().objects.create_superuser(username="bureau-mix", email="mix@riec.test")
     TOTP.activate(user, "JBSWY3DPEHPK3PXP")  # a second factor, as every account that logs in has

@@ -13,7 +13,7 @@ from django.test import Client
 from core import clock
 from core.roles import BUREAU, COORDINATOR
 from districts.models import BaselineAssessment, BaselineNorm, DistrictPlan, Municipality
-from reports.dashboards import build_district_page
+from reports.dashboards import build_district_page, build_progress_report
 from strategy.models import AnnualPlan
 from tests.conftest import add_inline_row, admin_post_data, admin_url, logged_in, reopened, role_user
 
@@ -118,8 +118,6 @@ def test_a_retired_norm_leaves_the_matrix_and_takes_no_new_assessments(
     )
     assert build_district_page("twente", reference=TODAY).matrix.norms == [kept.title]
     # In a report of the first quarter the norm still counted.
-    from reports.dashboards import build_progress_report
-
     q1 = build_progress_report(2024, 1, reference=TODAY)
     assert next(page for page in q1.districts if page.slug == "twente").matrix.norms == [kept.title, retired.title]
 

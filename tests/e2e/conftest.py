@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache
 
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
+from strategy.models import AnnualPlan
 from tests.conftest import load_plan_2024, reopened, role_user, totp_code
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -62,8 +63,6 @@ def live_plan_2024(live_server: Any) -> None:
 def editable_live_plan(live_plan_2024: None) -> None:
     """The 2024 plan reopened by the bureau (it loads as adopted, as `make run` has it), for a flow that edits
     its content: sections, actions, cost lines, norms."""
-    from strategy.models import AnnualPlan
-
     reopened(AnnualPlan.objects.get(year=2024))
 
 

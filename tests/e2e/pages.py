@@ -12,6 +12,10 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
+from core import permissions
+from districts.models import DistrictPlan
+from strategy.models import Action
+
 # The admin's own views of a model; the rest of get_urls() are the model admin's extra pages.
 STANDARD_VIEWS = {"changelist", "add", "change", "history", "delete"}
 # Extra pages that answer a POST only (the import's second step, reached by sending a file).
@@ -80,10 +84,6 @@ def admin_pages(user: Any) -> list[str]:
 
 def role_pages(user: Any) -> list[str]:
     """The app's pages, the user's own pages and, for staff, every admin page the user may open."""
-    from core import permissions
-    from districts.models import DistrictPlan
-    from strategy.models import Action
-
     pages = list(APP_PAGES)
     action = Action.objects.filter(section__plan__year=2024).order_by("pk").first()
     if action is not None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from budget.models import CostLine
 from core import clock
 from strategy.models import PlanSection
 
@@ -88,8 +89,6 @@ def test_coordinator_posts_a_progress_update_and_sees_the_dashboard_change(
 def test_a_bad_import_shows_its_errors_and_imports_nothing(
     accounts: Any, log_in: Any, live_server: Any, tmp_path: Any, editable_live_plan: None
 ) -> None:
-    from budget.models import CostLine
-
     before = CostLine.objects.count()
     bad = tmp_path / "kosten.csv"
     bad.write_text(

@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import expect
 
+from reports import rendering
 from tests.reports.test_background_pdf import DATABASE_TASKS, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,8 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_waiting_page_says_klaar_and_downloads_without_reloading(
     accounts: Any, log_in: Any, live_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reports import rendering
-
     monkeypatch.setattr(rendering, "render_pdf", lambda html: b"%PDF-1.7 stand-in")
     page = log_in("stuurgroep")
     page.goto(f"{live_server.url}/jaarplan/2024.pdf")

@@ -9,8 +9,10 @@ import html
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from budget.models import CostLine, Spending
 from core import clock
@@ -163,9 +165,6 @@ def test_linked_from_the_plan_list_and_adoption_waits_for_the_years_end(
 
 
 def test_the_builder_runs_a_fixed_number_of_queries(plan_2024: AnnualPlan) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as before:
         annual.build_annual_report(2024)
     section = Action.objects.filter(section__plan=plan_2024).first().section

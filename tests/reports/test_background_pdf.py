@@ -11,7 +11,7 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from core.roles import BUREAU
-from reports import rendering
+from reports import quarterly, rendering
 from reports.models import RenderedDocument
 from strategy.models import AnnualPlan, PlanSection, QuarterClose
 from tests.conftest import admin_url, logged_in, role_user
@@ -126,8 +126,6 @@ def test_without_a_worker_in_tests_the_pdf_is_made_at_once(rendered: list[str]) 
 
 @override_settings(TASKS=DATABASE_TASKS)
 def test_closing_a_quarter_does_not_wait_for_its_document(monkeypatch: Any) -> None:
-    from reports import quarterly
-
     calls: list[str] = []
     monkeypatch.setattr(quarterly, "render_pdf", lambda html: calls.append(html) or b"%PDF-1.7 Q2")
     plan = AnnualPlan.objects.get(year=2024)

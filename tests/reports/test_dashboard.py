@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from budget.models import CostLine
 from core import clock
 from districts.models import District
 from reports.dashboards import build_dashboard
@@ -123,8 +124,6 @@ def test_dashboard_shows_the_budget_checks_at_a_glance(reader: Client, plan_2024
     text = re.sub(r"\s+", " ", reader.get("/").content.decode())
     assert "Alle controles kloppen." in text
     assert 'class="check-ok"' in text and 'class="check-bad"' not in text
-
-    from budget.models import CostLine
 
     line = CostLine.objects.get(plan=plan_2024, label="Versterken OM")
     line.amount = 250_000

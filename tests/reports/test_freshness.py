@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core import serializers
 from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from simple_history.utils import bulk_create_with_history
@@ -71,8 +72,6 @@ def test_a_save_a_delete_and_an_import_each_move_the_data_version(action: Action
 
 
 def test_a_data_migration_moves_the_data_version(action: Action) -> None:
-    from django.db.migrations.recorder import MigrationRecorder
-
     before = freshness.data_version()
     MigrationRecorder.Migration.objects.create(app="strategy", name="9999_data_fix")
     assert freshness.data_version() != before

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import datetime
 import io
+from pathlib import Path
 from typing import Any
 
 import pikepdf
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from strategy.models import AnnualPlan
+from core import clock
+from core.roles import BUREAU
+from strategy.models import AnnualPlan, QuarterClose, SectionBlock
+from tests.conftest import admin_url, logged_in, role_user
+from tests.strategy.test_section_blocks import image_file, upload
 from tests.support.pdf import document_fonts, elements, pdf_problems
 
 pdf_db = pytest.mark.django_db(transaction=True)
@@ -118,11 +124,6 @@ def test_the_quarterly_pdf_is_pdf_a_3a_and_pdf_ua_1(reader: Client) -> None:
 def test_a_closed_quarters_frozen_pdf_passes_the_same_checks(
     fresh_plan_2024: AnnualPlan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core import clock
-    from core.roles import BUREAU
-    from strategy.models import QuarterClose
-    from tests.conftest import admin_url, logged_in, role_user
-
     monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 7, 10))
     bureau = logged_in(role_user("bureau", BUREAU))
     assert bureau.post(admin_url(QuarterClose, "add"), {"plan": fresh_plan_2024.pk, "quarter": "2"}).status_code == 302
@@ -132,9 +133,6 @@ def test_a_closed_quarters_frozen_pdf_passes_the_same_checks(
 
 @pdf_db
 def test_an_uploaded_figure_is_not_interpolated_and_has_its_alt_text(reader: Client) -> None:
-    from strategy.models import SectionBlock
-    from tests.strategy.test_section_blocks import image_file, upload
-
     figure = SectionBlock.objects.get(section__plan__year=2024, section__slug="basis-op-orde")
     form = upload(figure, image_file())
     assert form.is_valid(), form.errors
@@ -150,9 +148,5 @@ def test_an_uploaded_figure_is_not_interpolated_and_has_its_alt_text(reader: Cli
 
 def test_the_print_stylesheets_use_no_opacity() -> None:
     # A translucent line (the cover's status) is painted as a group outside the tag tree: hidden from screen readers.
-    from pathlib import Path
-
-    from django.conf import settings
-
     for stylesheet in (Path(settings.BASE_DIR) / "static" / "reports").glob("*.css"):
         assert "opacity" not in stylesheet.read_text(), stylesheet.name

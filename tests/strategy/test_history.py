@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
@@ -182,8 +183,6 @@ def test_a_plan_is_not_adopted_by_restoring_an_adopted_version(bureau_client, bu
 
 
 def test_every_plan_model_has_history() -> None:
-    from django.apps import apps
-
     # Write-once records of an event (a quarter's snapshot, a reminder sent) never change, so they keep
     # no history of their own; the quarter close they belong to does.
     records = {"ActionSnapshot", "SentReminder"}

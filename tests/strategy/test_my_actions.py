@@ -13,6 +13,7 @@ from django.test import Client
 from core import clock
 from core.roles import BUREAU, COORDINATOR, STEERING_GROUP
 from districts.models import District
+from strategy import services
 from strategy.forms import QuickUpdateForm
 from strategy.models import Action, AnnualPlan, ProgressUpdate, Status
 from strategy.views import FIELDS_TEMPLATE
@@ -325,8 +326,6 @@ def test_in_the_first_two_weeks_the_quarter_just_ended_has_its_own_cards(
 def test_no_look_back_after_two_weeks_and_a_closed_quarter_refuses_not_redates(
     twente: tuple[Client, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from strategy import services
-
     client, _ = twente
     monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 4, 15))
     assert "Afgelopen kwartaal" not in client.get(URL).content.decode()

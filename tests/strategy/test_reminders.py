@@ -16,9 +16,11 @@ import environ
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from core import clock
 from core.roles import BUREAU, COORDINATOR
 from districts.models import District
 from strategy import services
@@ -106,8 +108,6 @@ def test_no_reminders_on_other_days_or_for_a_closed_quarter(people: dict[str, An
     assert "geen herinneringsdag (voor dit kwartaal: 17-06-2024, 24-06-2024, 02-07-2024, 08-07-2024)" in run(
         "2024-06-18"
     )
-    from core import clock
-
     monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 7, 5))
     services.close_quarter(plan=AnnualPlan.objects.get(year=2024), quarter=2, user=people["bureau"])
     assert "het kwartaal is al afgesloten" in run("2024-07-08")
@@ -206,8 +206,6 @@ def test_a_district_name_with_a_line_break_still_gets_its_reminder(people: dict[
 
 
 def test_a_district_name_is_one_line() -> None:
-    from django.core.exceptions import ValidationError
-
     district = District(name="Twente\r\nNoord", slug="twente-noord", order=99, province="Overijssel")
     with pytest.raises(ValidationError) as refused:
         district.full_clean()

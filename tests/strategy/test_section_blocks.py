@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -56,8 +57,6 @@ def test_an_uploaded_png_shows_in_the_plan_with_caption_and_alt_text(figure: Sec
 
 
 def _reader() -> Any:
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.create_user(username="lezer", password="x")
 
 

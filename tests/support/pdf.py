@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 from typing import Any
+from xml.etree.ElementTree import fromstring
 
 import pikepdf
 from pdfua import validate
@@ -47,8 +49,6 @@ def elements(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
 
 
 def _extension_schema_problems(pdf: pikepdf.Pdf) -> list[str]:
-    from xml.etree.ElementTree import fromstring
-
     # Our own render's XMP packet, not outside input.
     xmp = fromstring(pdf.Root.Metadata.read_bytes())  # noqa: S314
     uses_pdfuaid = any(PDFUAID in key for element in xmp.iter() for key in [element.tag, *element.attrib])
@@ -162,8 +162,6 @@ def pdf_problems(content: bytes) -> list[str]:
 
 def _pdfua_findings(content: bytes) -> list[Any]:
     """The findings of pdfua (errors and warnings alike), which reads a file."""
-    import tempfile
-
     with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
         file.write(content)
         file.flush()

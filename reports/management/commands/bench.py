@@ -23,7 +23,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.test import Client, override_settings
 from django.test.utils import setup_test_environment
@@ -32,10 +32,12 @@ from django.urls import reverse
 from budget.models import CostLine, FundingSource
 from core.accounts import give_second_factor
 from districts.models import BaselineAssessment, BaselineNorm, DistrictPlan
+from reports.annual import build_annual_report
 from reports.builders import build_plan_report
 from reports.models import RenderedDocument
 from reports.pdf import render_pdf
 from strategy.models import Action, AnnualPlan, Phenomenon, PlanSection, ProgressUpdate, Status
+from strategy.plan_copy import create_next_year_plan
 from strategy.services import load_published_plan
 
 SYNTHETIC_YEAR = 2026
@@ -211,10 +213,6 @@ class Command(BaseCommand):
 
     def bench_next_year(self, plan: AnnualPlan) -> None:
         """ "Volgend jaarplan maken" on the 2024 plan: the whole copy, rolled back after each run."""
-        from django.db import transaction
-
-        from strategy.plan_copy import create_next_year_plan
-
         bureau = get_user_model().objects.create_superuser(username="bench-bureau", password="bench")  # noqa: S106
         give_second_factor(bureau)
 
@@ -356,8 +354,6 @@ class Command(BaseCommand):
 
     def bench_annual_report(self, client: Client, plan: AnnualPlan) -> None:
         """The jaarverslag of the same plan beside its jaarplan: the page (built, then from the cache) and the PDF."""
-        from reports.annual import build_annual_report
-
         year = plan.year
 
         def get(url: str) -> None:

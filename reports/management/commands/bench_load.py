@@ -25,6 +25,7 @@ Everything it starts it stops, and the database is dropped afterwards.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -43,6 +44,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -102,8 +104,6 @@ def free_port() -> int:
 
 def postgres_answers() -> bool:
     try:
-        import psycopg
-
         psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
     except Exception:
         return False
@@ -121,17 +121,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def pdf_text(content: bytes) -> str:
     """The PDF's text, with all whitespace as single spaces (a title may break over lines)."""
-    import io
-
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # noqa: PLC0415 -- pypdf is a dev dependency; only this benchmark reads PDFs
 
     text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
     return " ".join(text.split())
 
 
 def pg_admin(sql: str) -> None:
-    import psycopg
-
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
         conn.execute(sql)
 

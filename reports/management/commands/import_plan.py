@@ -8,6 +8,7 @@ left as they are; missing ones are created. Everything runs in one transaction.
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Jaarplan {plan_year(data)} geïmporteerd: {total} objecten aangemaakt."))
 
     def stdin_text(self) -> str:
-        import sys
-
         return sys.stdin.read()
