@@ -26,6 +26,7 @@ from strategy.navigation import year_links
 
 from . import rendering
 from .builders import build_plan_report, offered_quarters, plan_years
+from .comparison import build_comparison
 from .dashboards import (
     build_dashboard,
     build_district_index,
@@ -266,7 +267,6 @@ def progress_pdf(request: HttpRequest, year: str, quarter: str) -> HttpResponse:
 @require_GET
 def compare(request: HttpRequest, new: int, old: int) -> HttpResponse:
     """What changed from the plan of `old` to the plan of `new` (sections and cost lines)."""
-    from .comparison import build_comparison
 
     return render(request, "reports/comparison.html", {"comparison": build_comparison(new, old)})
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import openpyxl
 from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
@@ -328,7 +329,6 @@ def _check_merged_cells(sheet: Any) -> None:
 
 def read_xlsx(content: bytes, until: float | None = None) -> Table:
     """The first sheet, read-only; its declared size is checked before a single row is read."""
-    import openpyxl  # only for XLSX files
 
     _check_archive(content)
     try:

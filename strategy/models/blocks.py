@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
 from simple_history.models import HistoricalRecords
 
 from core.history import VERSION_FIELD
@@ -112,7 +113,6 @@ class SectionBlock(Versioned):
 
 def checked_image(content: bytes) -> str:
     """The MIME type of an uploaded PNG or JPEG image; ValidationError for anything else or too large."""
-    from PIL import Image, UnidentifiedImageError
 
     if len(content) > FIGURE_MAX_BYTES:
         raise ValidationError(_("De afbeelding is groter dan 2 MB."))

@@ -78,7 +78,7 @@ def _district_name_fields(model: type[models.Model], prefix: str = "") -> list[s
 
 def plan_outlines(plan_ids: Iterable[int]) -> dict[int, PlanOutline]:
     """The outlines of several plans (a page of rows from many plans): one query, whatever the number of plans."""
-    from strategy.models.plans import PlanSection
+    from strategy.models.plans import PlanSection  # noqa: PLC0415 -- plans.py imports this module
 
     wanted = list(dict.fromkeys(plan_id for plan_id in plan_ids if plan_id is not None))
     if not wanted:
@@ -121,7 +121,7 @@ def label_actions(actions: Iterable[Action]) -> None:
     The plans are read from the actions' sections when those are loaded (select_related("section")),
     otherwise one query more finds them.
     """
-    from strategy.models.plans import PlanSection
+    from strategy.models.plans import PlanSection  # noqa: PLC0415 -- plans.py imports this module
 
     rows = list(actions)
     section_field = type(rows[0])._meta.get_field("section") if rows else None

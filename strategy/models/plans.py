@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core import clock
 from core.history import VERSION_FIELD
 from core.models import Versioned
 from strategy.models.labels import DISTRICTS, LABEL, NUMBER, forget_labels, label_sections
@@ -31,7 +32,6 @@ class AnnualPlanQuerySet(models.QuerySet["AnnualPlan"]):
         before it. A plan for a later year (next year's concept, prepared in the autumn) never takes
         over. Only when every plan lies in the future is the first of them the running plan.
         """
-        from core import clock
 
         year = (day or clock.today()).year
         return self.filter(year__lte=year).order_by("-year").first() or self.order_by("year").first()

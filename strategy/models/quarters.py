@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core import clock
 from core.models import loaded_str, loaded_value
 from strategy.models.actions import Action, ProgressUpdate, Status
 from strategy.models.plans import AnnualPlan
@@ -108,7 +109,6 @@ class QuarterClose(models.Model):
 
     @property
     def last_day(self) -> datetime.date:
-        from core import clock
 
         return clock.quarter_end(self.plan.year, self.quarter)
 
