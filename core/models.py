@@ -75,7 +75,7 @@ class Versioned(models.Model):
 
     The one place the stale-edit rule is attached to a model: inheriting this gives the `version`
     number that every admin change form, inline row and progress form carries as a hidden field
-    (core.admin_policy.VersionCheckForm) and that `core.history.save_if_current` raises in the
+    (core.admin_versioning.VersionCheckForm) and that `core.history.save_if_current` raises in the
     UPDATE itself. The number is a lock, not data: historical records leave it out
     (`HistoricalRecords(excluded_fields=[VERSION_FIELD])`), so restoring an old version never
     restores an old number. A fixture without it loads at the default, 1.

@@ -106,7 +106,7 @@ class ProgressUpdateForm(forms.ModelForm):
             percentage=self.cleaned_data["percentage"],
             narrative=self.cleaned_data.get("narrative", ""),
             update=self.instance if self.instance.pk is not None else None,
-            # Carried by the admin's forms (core.admin_policy.VersionCheckForm); a new update has none.
+            # Carried by the admin's forms (core.admin_versioning.VersionCheckForm); a new update has none.
             expected_version=self.cleaned_data.get(VERSION_FIELD),
         )
 

@@ -12,7 +12,7 @@ from pytest_django.asserts import assertContains
 
 from budget.models import CostLine
 from core import history
-from core.admin_policy import VersionCheckForm
+from core.admin_versioning import VersionCheckForm
 from strategy.models import Action, PlanSection
 from tests.budget.factories import CostLineFactory
 from tests.conftest import admin_post_data, admin_url
