@@ -57,8 +57,9 @@ def frozen_update(plan_2024: AnnualPlan, bureau: Any, coordinator: Any) -> tuple
 
 
 @pytest.fixture
-def assessed_norm(plan_2024: AnnualPlan) -> tuple[BaselineNorm, str]:
-    twente_plan = DistrictPlan.objects.get(plan=plan_2024, district__slug="twente")
+def assessed_norm(editable_plan_2024: AnnualPlan) -> tuple[BaselineNorm, str]:
+    # Norms are the plan's content: they are set while the plan is a concept (the loaded plan is adopted).
+    twente_plan = DistrictPlan.objects.get(plan=editable_plan_2024, district__slug="twente")
     norm = BaselineNorm.objects.create(district_plan=twente_plan, order=1, title="Plan van aanpak")
     BaselineAssessment.objects.create(
         municipality=Municipality.objects.get(name="Enschede"),
@@ -181,8 +182,8 @@ def test_service_refuses_deleting_the_norm_and_retires_it(
     assert norm.assessments.count() == 1
 
 
-def test_service_deletes_a_norm_nobody_was_assessed_on(plan_2024: AnnualPlan, coordinator: Any) -> None:
-    twente_plan = DistrictPlan.objects.get(plan=plan_2024, district__slug="twente")
+def test_service_deletes_a_norm_nobody_was_assessed_on(editable_plan_2024: AnnualPlan, coordinator: Any) -> None:
+    twente_plan = DistrictPlan.objects.get(plan=editable_plan_2024, district__slug="twente")
     unused = BaselineNorm.objects.create(district_plan=twente_plan, order=2, title="Nooit gebruikt")
     district_services.delete_norm(norm=unused, user=coordinator)
     assert not BaselineNorm.objects.filter(pk=unused.pk).exists()
