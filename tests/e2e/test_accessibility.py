@@ -1,5 +1,6 @@
 """axe-core on every page a role reaches, app and admin (tests/e2e/pages.py: the admin's own URL registry per role):
-no WCAG 2.1 A/AA or 2.2 target-size violations; nothing scrolls sideways at 390 px or at 200 % zoom.
+no WCAG 2.1 A/AA or 2.2 target-size violations. (Widths: test_page_widths.py, a module of its own so the
+two walks run on different test workers.)
 
 axe-core comes from the npm registry into .cache/axe (git-ignored; `make axe`, run by `make test`).
 """
@@ -8,17 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.conftest import PASSWORD
-from tests.e2e.pages import role_pages
+from tests.e2e.walk import ROLES, html_pages, walk
 
 AXE = Path(settings.BASE_DIR) / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.1 A/AA and, of 2.2 AA, the target size (2.5.8): axe tags that rule "wcag22aa".
@@ -26,10 +24,6 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 # Locally without `make axe` the check is skipped; in CI (`make test` installs it) it must run.
 pytestmark = pytest.mark.skipif(not AXE.exists() and not os.environ.get("CI"), reason="axe-core ontbreekt: make axe")
-
-ROLES = ["stuurgroep", "coordinator-twente", "bureau"]
-# Pages that only make sense once: the login and its second factor are checked by `log_in` itself.
-SKIP_WALK = {"/uitloggen/"}
 
 
 @pytest.fixture
@@ -47,24 +41,8 @@ def violations(page: Any) -> list[str]:
     ]
 
 
-def html_pages(page: Any, base: str, urls: list[str]) -> Iterator[str]:
-    """Open each url that answers with a page (not a download) and yield it; a refusal (401: the single
-    sign-on error page, 403: a page the role may not use) is a page the user sees too."""
-    for url in urls:
-        try:
-            response = page.goto(f"{base}{url}")
-        except PlaywrightError as error:
-            if "Download is starting" in str(error):
-                continue  # a CSV or PDF download, no page
-            raise
-        assert response is not None and response.status in (200, 401, 403), (url, response and response.status)
-        if "text/html" in response.headers.get("content-type", ""):
-            yield url
-
-
-def walk(username: str, log_in: Any, live_server: Any) -> tuple[Any, list[str]]:
-    user = get_user_model().objects.get(username=username)
-    return log_in(username), role_pages(user)
+# Each role reaches at least this many pages (a walk that finds nothing proves nothing).
+MIN_PAGES = {"stuurgroep": 25, "coordinator-twente": 40, "bureau": 70}
 
 
 @pytest.mark.parametrize("username", ROLES)
@@ -121,80 +99,3 @@ def test_no_axe_violations_on_the_import_preview(
     page.locator("input[type=submit]").first.click()
     page.get_by_role("heading", name=heading).first.wait_for()
     assert violations(page) == []
-
-
-# Each role reaches at least this many pages (a walk that finds nothing proves nothing).
-MIN_PAGES = {"stuurgroep": 25, "coordinator-twente": 40, "bureau": 70}
-
-WIDER_THAN_WINDOW = "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
-
-
-@pytest.mark.parametrize("username", ROLES)
-@pytest.mark.parametrize(
-    ("width", "zoom"),
-    [(390, 1), (1280, 2)],
-    ids=["phone-390px", "zoom-200pct-of-1280px"],
-)
-def test_no_page_scrolls_sideways(
-    username: str, width: int, zoom: int, accounts: dict[str, Any], log_in: Any, live_server: Any
-) -> None:
-    """WCAG 1.4.10: at 390 CSS px, and at 200 % zoom of a 1280 px window (a 640 CSS px viewport with
-    twice the pixel density), no page is wider than the window."""
-    page, urls = walk(username, log_in, live_server)
-    page.set_viewport_size({"width": width // zoom, "height": 844})
-    wide = {}
-    for url in html_pages(page, live_server.url, [u for u in urls if u not in SKIP_WALK]):
-        if page.evaluate(WIDER_THAN_WINDOW):
-            wide[url] = page.evaluate("document.documentElement.scrollWidth")
-    assert wide == {}
-
-
-SCROLLING_FRAMES = """() => [...document.querySelectorAll('*')].filter(e => {
-  const overflow = getComputedStyle(e).overflowX;
-  return (overflow === 'auto' || overflow === 'scroll') && e.scrollWidth > e.clientWidth + 1;
-}).filter(e => !(e.tabIndex >= 0 && (e.getAttribute('aria-label') || e.getAttribute('aria-labelledby'))))
-  .map(e => `${e.tagName.toLowerCase()}.${e.className}`)"""
-
-
-@pytest.mark.parametrize("username", ["bureau"])
-def test_frames_that_scroll_on_a_phone_take_the_keyboard_and_have_a_name(
-    username: str, accounts: dict[str, Any], log_in: Any, live_server: Any
-) -> None:
-    page, urls = walk(username, log_in, live_server)
-    page.set_viewport_size({"width": 390, "height": 844})
-    unreachable = {}
-    for url in html_pages(page, live_server.url, [u for u in urls if u not in SKIP_WALK]):
-        if frames := page.evaluate(SCROLLING_FRAMES):
-            unreachable[url] = frames
-    assert unreachable == {}
-
-
-@pytest.mark.parametrize("width", [390, 1366])
-def test_chart_text_is_at_least_12_px(width: int, accounts: dict[str, Any], log_in: Any, live_server: Any) -> None:
-    page = log_in("stuurgroep")
-    page.set_viewport_size({"width": width, "height": 900})
-    for url in ("/", "/districten/twente/"):
-        page.goto(f"{live_server.url}{url}")
-        sizes = page.evaluate(
-            """() => [...document.querySelectorAll('svg.status-chart text')].map(t => {
-                const svg = t.ownerSVGElement;
-                const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-                return parseFloat(t.getAttribute('font-size')) * scale;
-            })"""
-        )
-        assert sizes and min(sizes) >= 12, (url, min(sizes))
-
-
-def test_the_menu_fits_a_phone(accounts: dict[str, Any], log_in: Any, live_server: Any) -> None:
-    page = log_in("bureau")
-    menu_link = page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Jaarplannen")
-    assert menu_link.is_visible()  # a wide screen: the menu is simply there
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/jaarplannen/")
-    header = page.locator(".site-header").bounding_box()
-    assert header is not None and header["height"] < 70  # one line: brand and "Menu"
-    assert not menu_link.is_visible()
-    page.get_by_text("Menu", exact=True).click()
-    assert menu_link.is_visible()
-    menu_link.click()
-    page.wait_for_url(f"{live_server.url}/jaarplannen/")
