@@ -19,6 +19,7 @@ from reports.models import AnnualReport, AnnualReportText
 from strategy.models import Action, AnnualPlan, Goal
 from tests.conftest import logged_in, role_user
 from tests.reports.test_pdf_archival import assert_archival_and_tagged
+from tests.support.pdf import pdf_problems
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,6 +48,8 @@ def test_the_pdf_and_its_adoption(fresh_plan_2024: AnnualPlan) -> None:
         Path(path).write_bytes(content)
     types = assert_archival_and_tagged(content, "Jaarverslag 2024 RIEC Oost-Nederland", before)
     assert {"H1", "H2", "Table", "TH", "Link"} <= types
+    # The independent checker (pdfua) and our structure assertions, as for the jaarplan and quarterly PDFs.
+    assert pdf_problems(content) == []
     reader = PdfReader(io.BytesIO(content))
     bookmarks = [item.title for item in reader.outline if not isinstance(item, list)]
     assert bookmarks[:2] == ["Inhoud", "1 Het jaar in het kort"]
