@@ -267,6 +267,15 @@ class PolicyModelAdmin(VersionedAdminMixin, MarkdownReadonlyMixin, PolicyChoices
             self.preload_labels([obj])
         return obj
 
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> Any:
+        # The message names the saved object by its label ("3.2.2-9 ..."); saving cleared it.
+        self.preload_labels([obj])
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: Any) -> Any:
+        self.preload_labels([obj])
+        return super().response_change(request, obj)
+
     def history_view_title(self, request: HttpRequest, obj: Any) -> Any:
         self.preload_labels([obj])
         return super().history_view_title(request, obj)

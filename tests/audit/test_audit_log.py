@@ -159,7 +159,7 @@ def test_adoption_and_reopening_are_one_record_each(editable_plan_2024: AnnualPl
         accept_failing_checks=True,
         reason="Akkoord",
     )
-    adopted = only(action="plan_adopted")
+    adopted = only(action="plan_adopted", actor=bureau)
     assert (adopted.actor, adopted.object_type, adopted.object_id) == (bureau, "strategy.annualplan", str(plan.pk))
     assert adopted.detail.startswith("Vastgesteld op 20-01-2024")
     reopen_plan(plan=plan, user=bureau, reason="Begroting bijgesteld")
